@@ -1,0 +1,225 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"sort"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework-validators/setvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/mcas-terraform/terraform-provider-mcas/internal/clients/cloudapps"
+	"github.com/mcas-terraform/terraform-provider-mcas/internal/validators"
+)
+
+var (
+	_ datasource.DataSource              = (*discoveryStreamsDataSource)(nil)
+	_ datasource.DataSourceWithConfigure = (*discoveryStreamsDataSource)(nil)
+)
+
+// NewDiscoveryStreamsDataSource returns the mcas_discovery_streams data source.
+func NewDiscoveryStreamsDataSource() datasource.DataSource {
+	return &discoveryStreamsDataSource{}
+}
+
+type discoveryStreamsDataSource struct {
+	clients *Clients
+}
+
+type discoveryStreamsModel struct {
+	DisplayNames types.Set    `tfsdk:"display_names"`
+	NameRegex    types.String `tfsdk:"name_regex"`
+	Streams      types.List   `tfsdk:"streams"`
+	IDs          types.List   `tfsdk:"ids"`
+}
+
+// streamAttrTypes is the object type of one element of streams.
+var streamAttrTypes = map[string]attr.Type{
+	"id":                 types.StringType,
+	"display_name":       types.StringType,
+	"type":               types.StringType,
+	"log_type":           types.Int64Type,
+	"receiver_type":      types.StringType,
+	"global_aggregated":  types.BoolType,
+	"created":            types.StringType,
+	"last_modified":      types.StringType,
+	"last_data_received": types.StringType,
+}
+
+// streamTypes maps the API's streamType numbers to the names the data source exposes.
+var streamTypes = map[int]string{1: "input", 3: "view", 5: "snapshot"}
+
+func (d *discoveryStreamsDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_discovery_streams"
+}
+
+func (d *discoveryStreamsDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "Lists the tenant's Defender for Cloud Apps discovery streams (continuous reports), mainly to choose the " +
+			"streams whose discovery logs `mcas_sentinel_integration` forwards to Microsoft Sentinel (`discovery_logs.stream_ids`). " +
+			"Needs `portal_url` and either `api_token` or a Microsoft Entra ID credential whose app has the `Discovery.read` permission.",
+		Attributes: map[string]schema.Attribute{
+			"display_names": schema.SetAttribute{
+				ElementType:         types.StringType,
+				Optional:            true,
+				MarkdownDescription: "Keep only the streams whose display name is exactly one of these.",
+				Validators:          []validator.Set{setvalidator.SizeAtLeast(1)},
+			},
+			"name_regex": schema.StringAttribute{
+				Optional:            true,
+				MarkdownDescription: "Keep only the streams whose display name matches this regular expression (RE2 syntax). Combined with `display_names`, a stream must match both.",
+				Validators:          []validator.String{validators.Regexp()},
+			},
+			"ids": schema.ListAttribute{
+				ElementType:         types.StringType,
+				Computed:            true,
+				MarkdownDescription: "The ids of the streams, in the order of `streams`.",
+			},
+			"streams": schema.ListNestedAttribute{
+				Computed:            true,
+				MarkdownDescription: "The streams, ordered by display name and then id.",
+				NestedObject: schema.NestedAttributeObject{
+					Attributes: map[string]schema.Attribute{
+						"id":                 schema.StringAttribute{Computed: true, MarkdownDescription: "Stream id (24 hexadecimal characters)."},
+						"display_name":       schema.StringAttribute{Computed: true, MarkdownDescription: "Name shown in the portal."},
+						"type":               schema.StringAttribute{Computed: true, MarkdownDescription: "`input` (a log collector or data source), `view` (created in the portal), `snapshot`, or `unknown`."},
+						"log_type":           schema.Int64Attribute{Computed: true, MarkdownDescription: "Log format number, for example 112 for Palo Alto or 120 for Zscaler."},
+						"receiver_type":      schema.StringAttribute{Computed: true, MarkdownDescription: "How logs are received, for example `syslog` or `ftp`."},
+						"global_aggregated":  schema.BoolAttribute{Computed: true, MarkdownDescription: "Whether this is the aggregate of all streams (the built-in \"Global View\")."},
+						"created":            schema.StringAttribute{Computed: true, MarkdownDescription: "Creation time (RFC 3339)."},
+						"last_modified":      schema.StringAttribute{Computed: true, MarkdownDescription: "Last modification time (RFC 3339)."},
+						"last_data_received": schema.StringAttribute{Computed: true, MarkdownDescription: "When data last arrived (RFC 3339); null when none has."},
+					},
+				},
+			},
+		},
+	}
+}
+
+func (d *discoveryStreamsDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
+	if req.ProviderData == nil {
+		return
+	}
+	clients, ok := req.ProviderData.(*Clients)
+	if !ok {
+		resp.Diagnostics.AddError("Unexpected provider data", fmt.Sprintf("Expected *provider.Clients, got %T. This is a bug in the provider; please report it.", req.ProviderData))
+		return
+	}
+	d.clients = clients
+}
+
+func (d *discoveryStreamsDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
+	var data discoveryStreamsModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &data)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	client, err := d.clients.CloudApps()
+	if err != nil {
+		resp.Diagnostics.AddError("Defender for Cloud Apps is not configured", err.Error())
+		return
+	}
+
+	var names map[string]bool
+	if !data.DisplayNames.IsNull() {
+		var list []string
+		resp.Diagnostics.Append(data.DisplayNames.ElementsAs(ctx, &list, false)...)
+		names = make(map[string]bool, len(list))
+		for _, n := range list {
+			names[n] = true
+		}
+	}
+	var pattern *regexp.Regexp
+	if !data.NameRegex.IsNull() {
+		pattern, err = regexp.Compile(data.NameRegex.ValueString())
+		if err != nil {
+			resp.Diagnostics.AddAttributeError(pathNameRegex, "Invalid regular expression", err.Error())
+		}
+	}
+	if resp.Diagnostics.HasError() {
+		return
+	}
+
+	streams, err := client.ListStreams(ctx)
+	if err != nil {
+		resp.Diagnostics.Append(cloudAppsDiagnostic("Listing discovery streams failed", err))
+		return
+	}
+	selected := make([]cloudapps.Stream, 0, len(streams))
+	for _, s := range streams {
+		if names != nil && !names[s.DisplayName] {
+			continue
+		}
+		if pattern != nil && !pattern.MatchString(s.DisplayName) {
+			continue
+		}
+		selected = append(selected, s)
+	}
+	sort.SliceStable(selected, func(i, j int) bool {
+		if selected[i].DisplayName != selected[j].DisplayName {
+			return selected[i].DisplayName < selected[j].DisplayName
+		}
+		return selected[i].ID < selected[j].ID
+	})
+
+	objects := make([]attr.Value, 0, len(selected))
+	ids := make([]attr.Value, 0, len(selected))
+	for _, s := range selected {
+		typeName, ok := streamTypes[s.StreamType]
+		if !ok {
+			typeName = "unknown"
+		}
+		obj, diags := types.ObjectValue(streamAttrTypes, map[string]attr.Value{
+			"id":                 types.StringValue(s.ID),
+			"display_name":       types.StringValue(s.DisplayName),
+			"type":               types.StringValue(typeName),
+			"log_type":           types.Int64Value(int64(s.LogType)),
+			"receiver_type":      types.StringValue(s.ReceiverType),
+			"global_aggregated":  types.BoolValue(s.GlobalAggregated),
+			"created":            timestampValue(s.Created),
+			"last_modified":      timestampValue(s.LastModified),
+			"last_data_received": timestampValue(s.LastDataReceived),
+		})
+		resp.Diagnostics.Append(diags...)
+		objects = append(objects, obj)
+		ids = append(ids, types.StringValue(s.ID))
+	}
+	var diags diag.Diagnostics
+	data.Streams, diags = types.ListValue(types.ObjectType{AttrTypes: streamAttrTypes}, objects)
+	resp.Diagnostics.Append(diags...)
+	data.IDs, diags = types.ListValue(types.StringType, ids)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	resp.Diagnostics.Append(resp.State.Set(ctx, &data)...)
+}
+
+// timestampLayouts are the forms in which the Cloud Apps API has been seen to send times.
+var timestampLayouts = []string{
+	time.RFC3339Nano,
+	"2006-01-02T15:04:05.999999999",
+	"2006-01-02 15:04:05.999999999Z07:00",
+	"2006-01-02 15:04:05.999999999",
+}
+
+// timestampValue normalises an ISO-8601 time to RFC 3339 in UTC. A time in a form it does not know is
+// passed through unchanged rather than lost; an absent one is null.
+func timestampValue(raw *string) types.String {
+	if raw == nil || *raw == "" {
+		return types.StringNull()
+	}
+	for _, layout := range timestampLayouts {
+		if t, err := time.Parse(layout, *raw); err == nil {
+			return types.StringValue(t.UTC().Format(time.RFC3339))
+		}
+	}
+	return types.StringValue(*raw)
+}

@@ -1,0 +1,117 @@
+// Package validators holds the plan-time checks of attribute values shared by the provider
+// configuration, the resource and the data source. Every message says what was wrong and what a
+// valid value looks like; none repeats a sensitive value.
+package validators
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"regexp"
+
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+)
+
+var (
+	uuidPattern     = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+	apiTokenPattern = regexp.MustCompile(`^[0-9a-zA-Z=]{64,192}$`)
+	streamIDPattern = regexp.MustCompile(`^[0-9a-fA-F]{24}$`)
+)
+
+// IsUUID reports whether s is a UUID in its usual textual form.
+func IsUUID(s string) bool { return uuidPattern.MatchString(s) }
+
+// IsLegacyAPIToken reports whether s has the form of a Defender for Cloud Apps API token.
+func IsLegacyAPIToken(s string) bool { return apiTokenPattern.MatchString(s) }
+
+// IsStreamID reports whether s is a discovery stream id (24 hexadecimal characters).
+func IsStreamID(s string) bool { return streamIDPattern.MatchString(s) }
+
+// CheckHTTPSURL returns an error when s is not an absolute https URL with a host.
+func CheckHTTPSURL(s string) error {
+	u, err := url.Parse(s)
+	if err != nil || u.Host == "" || u.Scheme == "" {
+		return fmt.Errorf("%q is not an absolute URL; expected a form like https://contoso.eu2.portal.cloudappsecurity.com", s)
+	}
+	if u.Scheme != "https" {
+		return fmt.Errorf("%q uses the scheme %q; only https URLs are accepted", s, u.Scheme)
+	}
+	return nil
+}
+
+type stringCheck struct {
+	description string
+	check       func(string) (summary, detail string, ok bool)
+}
+
+func (v stringCheck) Description(context.Context) string         { return v.description }
+func (v stringCheck) MarkdownDescription(context.Context) string { return v.description }
+
+func (v stringCheck) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	if summary, detail, ok := v.check(req.ConfigValue.ValueString()); !ok {
+		resp.Diagnostics.AddAttributeError(req.Path, summary, fmt.Sprintf("%s: %s", req.Path, detail))
+	}
+}
+
+// UUID accepts a UUID such as 00000000-0000-0000-0000-000000000000.
+func UUID() validator.String {
+	return stringCheck{
+		description: "value must be a UUID",
+		check: func(s string) (string, string, bool) {
+			return "Invalid UUID", fmt.Sprintf("%q is not a UUID; expected the form 00000000-0000-0000-0000-000000000000 (the Directory (tenant) ID or Application (client) ID shown in the Azure portal)", s), IsUUID(s)
+		},
+	}
+}
+
+// HTTPSURL accepts an absolute https URL.
+func HTTPSURL() validator.String {
+	return stringCheck{
+		description: "value must be an absolute https URL",
+		check: func(s string) (string, string, bool) {
+			if err := CheckHTTPSURL(s); err != nil {
+				return "Invalid URL", err.Error(), false
+			}
+			return "", "", true
+		},
+	}
+}
+
+// LegacyAPIToken accepts a Defender for Cloud Apps API token (64 to 192 characters of [0-9a-zA-Z=])
+// without ever repeating the value in its message.
+func LegacyAPIToken() validator.String {
+	return stringCheck{
+		description: "value must be a Defender for Cloud Apps API token",
+		check: func(s string) (string, string, bool) {
+			return "Invalid API token",
+				fmt.Sprintf("the value (%d characters) is not a Defender for Cloud Apps API token, which has 64 to 192 characters of 0-9, a-z, A-Z and =; "+
+					"generate one under Settings > Cloud Apps > API tokens, or leave api_token unset to use a Microsoft Entra ID token", len(s)),
+				IsLegacyAPIToken(s)
+		},
+	}
+}
+
+// StreamID accepts a discovery stream id: 24 hexadecimal characters.
+func StreamID() validator.String {
+	return stringCheck{
+		description: "value must be a discovery stream id of 24 hexadecimal characters",
+		check: func(s string) (string, string, bool) {
+			return "Invalid stream id", fmt.Sprintf("%q is not a discovery stream id; stream ids are 24 hexadecimal characters, as listed by the mcas_discovery_streams data source", s), IsStreamID(s)
+		},
+	}
+}
+
+// Regexp accepts a valid Go regular expression (RE2 syntax).
+func Regexp() validator.String {
+	return stringCheck{
+		description: "value must be a valid regular expression",
+		check: func(s string) (string, string, bool) {
+			if _, err := regexp.Compile(s); err != nil {
+				return "Invalid regular expression", fmt.Sprintf("%q does not compile (%v); the syntax is RE2, as in Go and Terraform's regex function", s, err), false
+			}
+			return "", "", true
+		},
+	}
+}
