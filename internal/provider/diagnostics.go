@@ -3,11 +3,14 @@ package provider
 import (
 	"errors"
 	"fmt"
+	"net/http"
+	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 
 	"github.com/mcas-terraform/terraform-provider-mcas/internal/clients/cloudapps"
+	"github.com/mcas-terraform/terraform-provider-mcas/internal/clients/resourcemanager"
 )
 
 var pathNameRegex = path.Root("name_regex")
@@ -35,4 +38,39 @@ func cloudAppsDiagnostic(summary string, err error) diag.Diagnostic {
 	default:
 		return diag.NewErrorDiagnostic(summary, err.Error())
 	}
+}
+
+// integrationDiagnostic turns an error of either service into a diagnostic that says what to do.
+func integrationDiagnostic(summary string, err error) diag.Diagnostic {
+	var armErr *resourcemanager.Error
+	if errors.As(err, &armErr) {
+		switch {
+		case strings.EqualFold(armErr.Code, "InvalidLicense"):
+			return diag.NewErrorDiagnostic(summary+": Defender for Cloud Apps license missing",
+				fmt.Sprintf("%v\n\nMicrosoft Sentinel refused the Defender for Cloud Apps data connector because the tenant has no valid "+
+					"license for it. The tenant needs a Microsoft Defender for Cloud Apps license (for example Microsoft 365 E5 or EMS E5) and "+
+					"admin consent; assign one, wait for it to take effect, then apply again.", err))
+		case strings.EqualFold(armErr.Code, "AuthorizationFailed") || armErr.StatusCode == http.StatusForbidden:
+			return diag.NewErrorDiagnostic(summary+": permission missing",
+				fmt.Sprintf("%v\n\nThe identity Terraform runs as may not write Microsoft Sentinel data connectors. Give it a role that can "+
+					"(for example Microsoft Sentinel Contributor) on the workspace, and make sure it is at least Security Administrator in the "+
+					"tenant, as the integration requires; then apply again.", err))
+		case strings.EqualFold(armErr.Code, "InvalidAuthenticationTokenTenant"):
+			return diag.NewErrorDiagnostic(summary+": workspace in another tenant",
+				fmt.Sprintf("%v\n\nThe workspace's subscription belongs to a different Microsoft Entra tenant than the provider's credential. "+
+					"The integration cannot cross tenants: use a provider configured for the workspace's tenant.", err))
+		}
+		return diag.NewErrorDiagnostic(summary, err.Error())
+	}
+	var caErr *cloudapps.Error
+	if errors.As(err, &caErr) {
+		if caErr.StatusCode == http.StatusForbidden {
+			return diag.NewErrorDiagnostic(summary+": Defender for Cloud Apps denied access",
+				fmt.Sprintf("%v\n\nManaging the Sentinel SIEM agent needs at least the Security Administrator role in the tenant, and with a "+
+					"Microsoft Entra ID credential the Settings.manage application permission of Microsoft Cloud App Security with admin "+
+					"consent. Also check the tenant's Defender for Cloud Apps license.", err))
+		}
+		return cloudAppsDiagnostic(summary, err)
+	}
+	return diag.NewErrorDiagnostic(summary, err.Error())
 }

@@ -203,7 +203,9 @@ func (p *mcasProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp 
 }
 
 func (p *mcasProvider) Resources(context.Context) []func() resource.Resource {
-	return nil
+	return []func() resource.Resource{
+		NewSentinelIntegrationResource,
+	}
 }
 
 func (p *mcasProvider) DataSources(context.Context) []func() datasource.DataSource {

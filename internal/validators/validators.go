@@ -10,6 +10,8 @@ import (
 	"regexp"
 
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+
+	"github.com/mcas-terraform/terraform-provider-mcas/internal/clients/resourcemanager"
 )
 
 var (
@@ -110,6 +112,32 @@ func Regexp() validator.String {
 		check: func(s string) (string, string, bool) {
 			if _, err := regexp.Compile(s); err != nil {
 				return "Invalid regular expression", fmt.Sprintf("%q does not compile (%v); the syntax is RE2, as in Go and Terraform's regex function", s, err), false
+			}
+			return "", "", true
+		},
+	}
+}
+
+// WorkspaceID accepts the ARM id of a Log Analytics workspace.
+func WorkspaceID() validator.String {
+	return stringCheck{
+		description: "value must be the ARM id of a Log Analytics workspace",
+		check: func(s string) (string, string, bool) {
+			if _, err := resourcemanager.ParseWorkspaceID(s); err != nil {
+				return "Invalid workspace id", err.Error(), false
+			}
+			return "", "", true
+		},
+	}
+}
+
+// ConnectorName accepts a Microsoft Sentinel data connector id (the last segment of its ARM id).
+func ConnectorName() validator.String {
+	return stringCheck{
+		description: "value must be usable as a data connector id",
+		check: func(s string) (string, string, bool) {
+			if err := resourcemanager.ValidateConnectorName(s); err != nil {
+				return "Invalid connector name", err.Error(), false
 			}
 			return "", "", true
 		},

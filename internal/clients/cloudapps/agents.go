@@ -1,0 +1,190 @@
+package cloudapps
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/mcas-terraform/terraform-provider-mcas/internal/clients/internal/pipeline"
+)
+
+// AgentTypeSentinel is the agent type of the Microsoft Sentinel SIEM agent.
+// Agents of other types (such as "generic") do not belong to the provider.
+const AgentTypeSentinel = "sentinel"
+
+const agentsPath = "/api/v1/agents/siem/"
+
+// Agent is a SIEM agent.
+type Agent struct {
+	// ID is the agent's id, 24 hexadecimal characters (read-only).
+	ID string `json:"_id"`
+	// AgentType is [AgentTypeSentinel] or "generic".
+	AgentType string `json:"agentType"`
+	// DisplayName is the name shown in the portal.
+	DisplayName string `json:"displayName"`
+	// DataTypes are the data the agent sends.
+	DataTypes AgentDataTypes `json:"dataTypes"`
+	// Created and LastModified are epoch milliseconds (read-only).
+	Created      int64 `json:"created"`
+	LastModified int64 `json:"lastModified"`
+}
+
+// AgentDataTypes are the data types a SIEM agent sends.
+type AgentDataTypes struct {
+	// Alerts is always true for a Sentinel agent.
+	Alerts bool `json:"alerts"`
+	// DiscoveryLogs configures the Cloud Discovery logs.
+	DiscoveryLogs DiscoveryLogs `json:"discoveryLogs"`
+}
+
+// DiscoveryLogs configures the Cloud Discovery logs a SIEM agent sends.
+type DiscoveryLogs struct {
+	// Enabled turns the discovery logs on.
+	Enabled bool `json:"enabled"`
+	// Streams are the ids of the streams sent; empty means all streams.
+	Streams []string `json:"streams"`
+}
+
+// agentBody is what the client sends when creating or updating an agent: the
+// writable fields only, with an empty stream list sent as [].
+type agentBody struct {
+	AgentType   string         `json:"agentType"`
+	DisplayName string         `json:"displayName"`
+	DataTypes   AgentDataTypes `json:"dataTypes"`
+}
+
+func newAgentBody(a Agent) agentBody {
+	body := agentBody{AgentType: a.AgentType, DisplayName: a.DisplayName, DataTypes: a.DataTypes}
+	if body.DataTypes.DiscoveryLogs.Streams == nil {
+		body.DataTypes.DiscoveryLogs.Streams = []string{}
+	}
+	return body
+}
+
+// ListAgents returns every SIEM agent of the tenant, of every type, paging
+// with skip and limit=100 while the service reports more.
+func (c *Client) ListAgents(ctx context.Context) ([]Agent, error) {
+	const op = "listing SIEM agents"
+	var all []Agent
+	for skip := 0; ; {
+		query := url.Values{"skip": {fmt.Sprint(skip)}, "limit": {fmt.Sprint(pageSize)}}
+		resp, err := c.send(ctx, op, http.MethodGet, agentsPath+"?"+query.Encode(), nil, http.StatusOK)
+		if err != nil {
+			return nil, err
+		}
+		var page struct {
+			Total   int      `json:"total"`
+			HasNext bool     `json:"hasNext"`
+			Data    *[]Agent `json:"data"`
+		}
+		if err := pipeline.DecodeJSON(op, resp, &page); err != nil {
+			return nil, err
+		}
+		if page.Data == nil {
+			return nil, fmt.Errorf("%s: the HTTP %d answer has no \"data\" list; expected {\"total\", \"hasNext\", \"data\"}", op, resp.StatusCode)
+		}
+		all = append(all, *page.Data...)
+		if !page.HasNext {
+			return all, nil
+		}
+		if len(*page.Data) == 0 {
+			return nil, fmt.Errorf("%s: the service reported more agents after %d but sent an empty page", op, skip)
+		}
+		skip += len(*page.Data)
+	}
+}
+
+// GetAgent reads a SIEM agent. When it does not exist the error satisfies
+// [IsNotFound].
+func (c *Client) GetAgent(ctx context.Context, id string) (*Agent, error) {
+	op := fmt.Sprintf("reading SIEM agent %s", id)
+	if err := validateAgentID(op, id); err != nil {
+		return nil, err
+	}
+	resp, err := c.send(ctx, op, http.MethodGet, agentsPath+url.PathEscape(id)+"/", nil, http.StatusOK)
+	if err != nil {
+		return nil, err
+	}
+	return decodeAgent(op, resp)
+}
+
+// CreateAgent creates a SIEM agent from a's writable fields and returns the
+// agent the service created. When a Sentinel agent already exists the error
+// satisfies [IsConflict]. Creating is not idempotent, so the request is
+// retried only after HTTP 429; after any other failure the caller finds out
+// whether the agent was created with [Client.FindSentinelAgent].
+func (c *Client) CreateAgent(ctx context.Context, a Agent) (*Agent, error) {
+	const op = "creating SIEM agent"
+	resp, err := c.send(c.withoutAmbiguousRetries(ctx), op, http.MethodPost, agentsPath, newAgentBody(a), http.StatusCreated, http.StatusOK)
+	if err != nil {
+		return nil, err
+	}
+	return decodeAgent(op, resp)
+}
+
+// UpdateAgent replaces the writable fields of a SIEM agent and returns the
+// agent as the service stored it. When it does not exist the error satisfies
+// [IsNotFound].
+func (c *Client) UpdateAgent(ctx context.Context, id string, a Agent) (*Agent, error) {
+	op := fmt.Sprintf("updating SIEM agent %s", id)
+	if err := validateAgentID(op, id); err != nil {
+		return nil, err
+	}
+	resp, err := c.send(ctx, op, http.MethodPut, agentsPath+url.PathEscape(id)+"/", newAgentBody(a), http.StatusOK)
+	if err != nil {
+		return nil, err
+	}
+	return decodeAgent(op, resp)
+}
+
+// DeleteAgent deletes a SIEM agent. When it does not exist the error
+// satisfies [IsNotFound].
+func (c *Client) DeleteAgent(ctx context.Context, id string) error {
+	op := fmt.Sprintf("deleting SIEM agent %s", id)
+	if err := validateAgentID(op, id); err != nil {
+		return err
+	}
+	_, err := c.send(ctx, op, http.MethodDelete, agentsPath+url.PathEscape(id)+"/", nil, http.StatusNoContent, http.StatusOK)
+	return err
+}
+
+// FindSentinelAgent lists the agents and returns the tenant's Sentinel
+// agent, or nil when there is none. More than one Sentinel agent, which the
+// service does not allow, is an error.
+func (c *Client) FindSentinelAgent(ctx context.Context) (*Agent, error) {
+	agents, err := c.ListAgents(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var found []Agent
+	for _, a := range agents {
+		if strings.EqualFold(a.AgentType, AgentTypeSentinel) {
+			found = append(found, a)
+		}
+	}
+	switch len(found) {
+	case 0:
+		return nil, nil
+	case 1:
+		return &found[0], nil
+	default:
+		ids := make([]string, len(found))
+		for i, a := range found {
+			ids[i] = a.ID
+		}
+		return nil, fmt.Errorf("finding the Sentinel SIEM agent: the tenant has %d Sentinel agents (%s) where at most one is expected; delete the extra ones in the portal under Settings > Cloud Apps > System > SIEM agents", len(found), strings.Join(ids, ", "))
+	}
+}
+
+func decodeAgent(op string, resp *http.Response) (*Agent, error) {
+	var a Agent
+	if err := pipeline.DecodeJSON(op, resp, &a); err != nil {
+		return nil, err
+	}
+	if a.ID == "" {
+		return nil, fmt.Errorf("%s: the HTTP %d answer holds no agent id (\"_id\"); expected the agent", op, resp.StatusCode)
+	}
+	return &a, nil
+}

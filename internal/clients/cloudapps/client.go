@@ -1,0 +1,185 @@
+// Package cloudapps is the Microsoft Defender for Cloud Apps client of the
+// provider: discovery streams and SIEM agents.
+//
+// The client is built on azcore's runtime.NewPipeline, so retries, bearer
+// tokens and telemetry come from the SDK. It authenticates with a legacy API
+// token ("Authorization: Token <token>") when one is given and otherwise
+// with a Microsoft Entra token for [Audience].
+//
+// The SIEM agent routes are not publicly documented by Microsoft; they are
+// modeled on the endpoint the portal uses, /api/v1/agents/siem/.
+package cloudapps
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
+
+	"github.com/mcas-terraform/terraform-provider-mcas/internal/clients/httplog"
+	"github.com/mcas-terraform/terraform-provider-mcas/internal/clients/internal/pipeline"
+)
+
+// Audience is the Microsoft Entra application ID of Defender for Cloud Apps;
+// tokens are requested for the scope Audience + "/.default".
+const Audience = "05a65629-4c1b-48c1-a78b-804c4abdd4af"
+
+// LogSubsystem is the tflog subsystem into which the client logs its HTTP
+// traffic.
+const LogSubsystem = "cloudapps"
+
+// Default retry settings, used for the fields the caller leaves zero.
+// Defender for Cloud Apps throttles at 30 requests per minute per tenant and
+// sends no Retry-After header, so the waits are long.
+const (
+	DefaultMaxRetries    = 3
+	DefaultRetryDelay    = 5 * time.Second
+	DefaultMaxRetryDelay = 60 * time.Second
+)
+
+// serviceName names the service in error messages.
+const serviceName = "Defender for Cloud Apps"
+
+// pageSize is the largest page the service returns.
+const pageSize = 100
+
+var agentIDPattern = regexp.MustCompile(`^[0-9A-Fa-f]{24}$`)
+
+// Options configures a [Client].
+type Options struct {
+	// PortalURL is the tenant's API base URL, an absolute https URL such as
+	// https://contoso.us3.portal.cloudappsecurity.com; a trailing slash is
+	// optional.
+	PortalURL string
+	// APIToken is a legacy Defender for Cloud Apps API token. When set,
+	// requests carry "Authorization: Token <APIToken>" and Credential is not
+	// used.
+	APIToken string
+	// Credential obtains Microsoft Entra tokens for the scope
+	// Audience + "/.default" when APIToken is empty.
+	Credential azcore.TokenCredential
+	// ClientOptions configure the pipeline: Transport, Retry, Telemetry,
+	// PerCallPolicies and PerRetryPolicies. Zero Retry fields take the
+	// Default* values of this package.
+	ClientOptions policy.ClientOptions
+}
+
+// Client calls the Defender for Cloud Apps API of one tenant. It is safe for
+// concurrent use.
+type Client struct {
+	base     string
+	pipeline runtime.Pipeline
+	retry    policy.RetryOptions
+}
+
+// NewClient validates opts and builds a client. PortalURL must be an
+// absolute https URL, and either APIToken or Credential must be set.
+func NewClient(opts Options) (*Client, error) {
+	base, err := parsePortalURL(opts.PortalURL)
+	if err != nil {
+		return nil, err
+	}
+	var auth policy.Policy
+	switch {
+	case opts.APIToken != "":
+		auth = runtime.NewKeyCredentialPolicy(azcore.NewKeyCredential(opts.APIToken), "Authorization", &runtime.KeyCredentialPolicyOptions{Prefix: "Token "})
+	case opts.Credential != nil:
+		auth = runtime.NewBearerTokenPolicy(opts.Credential, []string{Audience + "/.default"}, nil)
+	default:
+		return nil, errors.New("creating the Defender for Cloud Apps client: no authentication was configured; set a Defender for Cloud Apps API token or configure a Microsoft Entra credential")
+	}
+
+	clientOptions := opts.ClientOptions
+	clientOptions.PerCallPolicies = append([]policy.Policy(nil), opts.ClientOptions.PerCallPolicies...)
+	clientOptions.PerRetryPolicies = append([]policy.Policy(nil), opts.ClientOptions.PerRetryPolicies...)
+	if clientOptions.Retry.MaxRetries == 0 {
+		clientOptions.Retry.MaxRetries = DefaultMaxRetries
+	}
+	if clientOptions.Retry.RetryDelay == 0 {
+		clientOptions.Retry.RetryDelay = DefaultRetryDelay
+	}
+	if clientOptions.Retry.MaxRetryDelay == 0 {
+		clientOptions.Retry.MaxRetryDelay = DefaultMaxRetryDelay
+	}
+
+	pl := runtime.NewPipeline(pipeline.ModuleName, pipeline.ModuleVersion(), runtime.PipelineOptions{
+		PerRetry: []policy.Policy{
+			auth,
+			httplog.NewPolicy(LogSubsystem, httplog.Options{}),
+			pipeline.NewLastResponsePolicy(),
+		},
+	}, &clientOptions)
+	return &Client{base: base, pipeline: pl, retry: clientOptions.Retry}, nil
+}
+
+func parsePortalURL(raw string) (string, error) {
+	const expected = "expected the tenant's API URL shown in the portal under Settings > Cloud Apps > System > About, such as https://contoso.us3.portal.cloudappsecurity.com"
+	u, err := url.Parse(strings.TrimSpace(raw))
+	switch {
+	case raw == "":
+		return "", fmt.Errorf("creating the Defender for Cloud Apps client: the portal URL is empty; %s", expected)
+	case err != nil:
+		return "", fmt.Errorf("creating the Defender for Cloud Apps client: the portal URL %q is not a URL (%v); %s", raw, err, expected)
+	case !strings.EqualFold(u.Scheme, "https") || u.Host == "" || u.Opaque != "":
+		return "", fmt.Errorf("creating the Defender for Cloud Apps client: the portal URL %q is not an absolute https URL; %s", raw, expected)
+	case u.User != nil || u.RawQuery != "" || u.Fragment != "":
+		return "", fmt.Errorf("creating the Defender for Cloud Apps client: the portal URL %q must not carry user information, a query or a fragment; %s", raw, expected)
+	}
+	return strings.TrimSuffix(u.String(), "/"), nil
+}
+
+// send sends one request and returns the response when its status is one of
+// ok. Any other status becomes an [*Error]; a request that got no usable
+// answer becomes an error naming the operation and the last answer received,
+// if any.
+func (c *Client) send(ctx context.Context, op, method, path string, body any, ok ...int) (*http.Response, error) {
+	req, err := runtime.NewRequest(ctx, method, c.base+path)
+	if err != nil {
+		return nil, fmt.Errorf("%s: building the request failed: %w", op, err)
+	}
+	req.Raw().Header.Set("Accept", "application/json")
+	if body != nil {
+		if err := runtime.MarshalAsJSON(req, body); err != nil {
+			return nil, fmt.Errorf("%s: encoding the request body failed: %w", op, err)
+		}
+	}
+	resp, err := c.pipeline.Do(req)
+	if err != nil {
+		sendErr := &pipeline.SendError{Operation: op, Service: serviceName, Err: err}
+		if last := pipeline.LastResponse(req); last != nil {
+			sendErr.Last = newError(op, last)
+		}
+		return nil, sendErr
+	}
+	if !runtime.HasStatusCode(resp, ok...) {
+		return nil, newError(op, resp)
+	}
+	return resp, nil
+}
+
+// withoutAmbiguousRetries returns ctx carrying retry options under which a
+// request is retried only after HTTP 429, when the service has certainly not
+// acted on it. Requests that are not idempotent use it, so that a retry never
+// repeats an action the service may already have taken.
+func (c *Client) withoutAmbiguousRetries(ctx context.Context) context.Context {
+	retry := c.retry
+	retry.ShouldRetry = func(resp *http.Response, err error) bool {
+		return err == nil && resp.StatusCode == http.StatusTooManyRequests
+	}
+	return policy.WithRetryOptions(ctx, retry)
+}
+
+func validateAgentID(op, id string) error {
+	if !agentIDPattern.MatchString(id) {
+		return fmt.Errorf("%s: agent id %q is not a 24-character hexadecimal id", op, id)
+	}
+	return nil
+}

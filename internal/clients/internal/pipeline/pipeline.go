@@ -1,0 +1,214 @@
+// Package pipeline holds what the service clients share on top of azcore's
+// HTTP pipeline: the module identity used for telemetry, a policy that
+// remembers the last HTTP answer across retries, the error that reports a
+// request which never got a usable answer, and strict decoding of JSON
+// answers.
+package pipeline
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"regexp"
+	"runtime/debug"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
+)
+
+// ModuleName identifies the provider in azcore's telemetry (User-Agent) and
+// tracing.
+const ModuleName = "terraform-provider-mcas"
+
+// fallbackVersion is reported when the binary carries no usable version,
+// as in tests and local builds.
+const fallbackVersion = "v0.0.0-dev"
+
+// semverPattern is the module version form azcore's telemetry policy accepts.
+var semverPattern = regexp.MustCompile(`^v\d+\.\d+\.\d+(?:-[a-zA-Z0-9_.-]+)?$`)
+
+// ModuleVersion returns the provider's module version as recorded in the
+// binary's build information, without build metadata, or "v0.0.0-dev" when
+// the binary carries no release version.
+func ModuleVersion() string {
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return fallbackVersion
+	}
+	version, _, _ := strings.Cut(info.Main.Version, "+")
+	if !semverPattern.MatchString(version) {
+		return fallbackVersion
+	}
+	return version
+}
+
+// maxRecordedBody caps the part of an answer body kept by the last-response
+// policy; error bodies are small and only their beginning is ever shown.
+const maxRecordedBody = 16 << 10
+
+// lastResponse is the operation value in which the last-response policy
+// keeps a copy of the most recent non-success answer.
+type lastResponse struct {
+	status     string
+	statusCode int
+	header     http.Header
+	body       []byte
+	request    *http.Request
+}
+
+// NewLastResponsePolicy returns a per-retry policy that keeps a copy of the
+// most recent non-success HTTP answer of a request. azcore's retry policy
+// discards that answer when a later attempt fails in transport or the
+// context ends; [LastResponse] gives it back so that the error can say what
+// the service last answered.
+func NewLastResponsePolicy() policy.Policy {
+	return lastResponsePolicy{}
+}
+
+type lastResponsePolicy struct{}
+
+// Do implements [policy.Policy].
+func (lastResponsePolicy) Do(req *policy.Request) (*http.Response, error) {
+	resp, err := req.Next()
+	if err != nil || resp == nil || resp.StatusCode < http.StatusMultipleChoices {
+		return resp, err
+	}
+	body, readErr := runtime.Payload(resp)
+	if readErr != nil {
+		return resp, err
+	}
+	if len(body) > maxRecordedBody {
+		body = body[:maxRecordedBody]
+	}
+	req.SetOperationValue(lastResponse{
+		status:     resp.Status,
+		statusCode: resp.StatusCode,
+		header:     resp.Header.Clone(),
+		body:       bytes.Clone(body),
+		request:    resp.Request,
+	})
+	return resp, err
+}
+
+// LastResponse returns a copy of the last non-success answer that req got
+// from the service through a pipeline holding [NewLastResponsePolicy], or nil
+// when it got none. Each call returns a fresh response whose body can be read.
+func LastResponse(req *policy.Request) *http.Response {
+	var last lastResponse
+	if !req.OperationValue(&last) {
+		return nil
+	}
+	return &http.Response{
+		Status:        last.status,
+		StatusCode:    last.statusCode,
+		Header:        last.header.Clone(),
+		Body:          io.NopCloser(bytes.NewReader(last.body)),
+		ContentLength: int64(len(last.body)),
+		Request:       last.request,
+	}
+}
+
+// Detailer is an error describing a service answer that can also describe
+// the answer alone, without naming the operation.
+type Detailer interface {
+	error
+	// Detail describes the answer, for example "HTTP 503 ServerBusy: try later".
+	Detail() string
+}
+
+// SendError reports a request that did not end with an HTTP answer: the
+// connection failed, no token could be obtained, or the context ended while
+// the request or its retries were under way.
+type SendError struct {
+	// Operation says what the client was doing, including the object
+	// concerned, for example "reading data connector /subscriptions/...".
+	Operation string
+	// Service names the service for the message, for example "Azure Resource Manager".
+	Service string
+	// Err is the transport, credential or context error.
+	Err error
+	// Last describes the last answer the service gave before Err, or is nil
+	// when no attempt got an answer.
+	Last Detailer
+}
+
+// Error implements the error interface.
+func (e *SendError) Error() string {
+	var b strings.Builder
+	b.WriteString(e.Operation)
+	b.WriteString(": ")
+	switch {
+	case errors.Is(e.Err, context.DeadlineExceeded):
+		fmt.Fprintf(&b, "the time allowed ran out before %s gave a usable answer (%v)", e.Service, e.Err)
+	case errors.Is(e.Err, context.Canceled):
+		fmt.Fprintf(&b, "cancelled before %s gave a usable answer (%v)", e.Service, e.Err)
+	default:
+		fmt.Fprintf(&b, "the request to %s failed: %v", e.Service, e.Err)
+	}
+	if e.Last != nil {
+		fmt.Fprintf(&b, "; the last answer was %s", e.Last.Detail())
+	}
+	if errors.Is(e.Err, context.DeadlineExceeded) {
+		if e.Last != nil {
+			b.WriteString("; try again later or allow more time")
+		} else {
+			fmt.Fprintf(&b, "; check that %s is reachable from this machine or allow more time", e.Service)
+		}
+	}
+	return b.String()
+}
+
+// Unwrap gives errors.Is and errors.As access to both the transport error
+// and the last answer.
+func (e *SendError) Unwrap() []error {
+	if e.Last == nil {
+		return []error{e.Err}
+	}
+	return []error{e.Err, e.Last}
+}
+
+// DecodeJSON decodes the JSON body of a success answer into v. An empty
+// body, a body that is not JSON, and malformed or truncated JSON become
+// errors that name the operation, the status and the content type.
+func DecodeJSON(operation string, resp *http.Response, v any) error {
+	contentType := resp.Header.Get("Content-Type")
+	if contentType == "" {
+		contentType = "none"
+	}
+	body, err := runtime.Payload(resp)
+	if err != nil {
+		return fmt.Errorf("%s: reading the HTTP %d answer (Content-Type %s) failed: %w", operation, resp.StatusCode, contentType, err)
+	}
+	trimmed := bytes.TrimSpace(body)
+	if len(trimmed) == 0 {
+		return fmt.Errorf("%s: the HTTP %d answer (Content-Type %s) has an empty body where a JSON document was expected", operation, resp.StatusCode, contentType)
+	}
+	if trimmed[0] != '{' && trimmed[0] != '[' {
+		return fmt.Errorf("%s: the HTTP %d answer (Content-Type %s) is not JSON; it starts with %q; check that the endpoint URL points at the service's API", operation, resp.StatusCode, contentType, Snippet(trimmed, 80))
+	}
+	if err := json.Unmarshal(trimmed, v); err != nil {
+		return fmt.Errorf("%s: the HTTP %d answer (Content-Type %s, %d bytes) is malformed or truncated JSON: %w", operation, resp.StatusCode, contentType, len(body), err)
+	}
+	return nil
+}
+
+// Snippet returns the beginning of body as one line of valid UTF-8 text:
+// runs of white space become one space, and a body longer than limit bytes
+// is cut at a character boundary and ends with "...".
+func Snippet(body []byte, limit int) string {
+	text := strings.Join(strings.Fields(strings.ToValidUTF8(string(body), "\uFFFD")), " ")
+	if len(text) <= limit {
+		return text
+	}
+	cut := limit
+	for cut > 0 && !utf8.RuneStart(text[cut]) {
+		cut--
+	}
+	return text[:cut] + "..."
+}

@@ -1,0 +1,120 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+)
+
+func TestModuleVersionIsAcceptedByTelemetry(t *testing.T) {
+	if v := ModuleVersion(); !semverPattern.MatchString(v) {
+		t.Errorf("ModuleVersion() = %q, which azcore's telemetry policy rejects", v)
+	}
+}
+
+func TestSnippet(t *testing.T) {
+	tests := []struct {
+		in    string
+		limit int
+		want  string
+	}{
+		{in: "  short\n\ttext  ", limit: 20, want: "short text"},
+		{in: "abcdef", limit: 3, want: "abc..."},
+		{in: "ééé", limit: 3, want: "é..."},
+		{in: "bad \xff byte", limit: 20, want: "bad \uFFFD byte"},
+		{in: "", limit: 5, want: ""},
+	}
+	for _, tt := range tests {
+		if got := Snippet([]byte(tt.in), tt.limit); got != tt.want {
+			t.Errorf("Snippet(%q, %d) = %q, want %q", tt.in, tt.limit, got, tt.want)
+		}
+	}
+}
+
+// answer is a Detailer standing for a client's status error.
+type answer struct{ detail string }
+
+func (a answer) Error() string  { return "op: " + a.detail }
+func (a answer) Detail() string { return a.detail }
+
+func TestSendErrorMessages(t *testing.T) {
+	urlErr := fmt.Errorf("Get %q: %w", "https://example.test/x", context.DeadlineExceeded)
+	tests := []struct {
+		name string
+		err  *SendError
+		want []string
+	}{
+		{
+			name: "deadline after answers",
+			err:  &SendError{Operation: "reading x", Service: "Svc", Err: context.DeadlineExceeded, Last: answer{"HTTP 503 Busy"}},
+			want: []string{"reading x: the time allowed ran out before Svc gave a usable answer (context deadline exceeded)", "the last answer was HTTP 503 Busy", "try again later or allow more time"},
+		},
+		{
+			name: "deadline without answer",
+			err:  &SendError{Operation: "reading x", Service: "Svc", Err: urlErr},
+			want: []string{"reading x: the time allowed ran out", "check that Svc is reachable"},
+		},
+		{
+			name: "cancelled",
+			err:  &SendError{Operation: "reading x", Service: "Svc", Err: context.Canceled},
+			want: []string{"reading x: cancelled before Svc gave a usable answer"},
+		},
+		{
+			name: "transport",
+			err:  &SendError{Operation: "reading x", Service: "Svc", Err: io.ErrUnexpectedEOF, Last: answer{"HTTP 502"}},
+			want: []string{"reading x: the request to Svc failed: unexpected EOF; the last answer was HTTP 502"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for _, want := range tt.want {
+				if !strings.Contains(tt.err.Error(), want) {
+					t.Errorf("%q does not contain %q", tt.err.Error(), want)
+				}
+			}
+			if !errors.Is(tt.err, tt.err.Err) {
+				t.Error("the cause is not reachable with errors.Is")
+			}
+			var a answer
+			if got := errors.As(tt.err, &a); got != (tt.err.Last != nil) {
+				t.Errorf("errors.As reaches the last answer: %v, want %v", got, tt.err.Last != nil)
+			}
+		})
+	}
+}
+
+func TestDecodeJSON(t *testing.T) {
+	tests := []struct {
+		name        string
+		contentType string
+		body        string
+		wantErr     string
+	}{
+		{name: "valid", contentType: "application/json", body: ` {"a":1} `},
+		{name: "valid without content type", body: `{"a":1}`},
+		{name: "empty", contentType: "application/json", body: " \n", wantErr: "op: the HTTP 200 answer (Content-Type application/json) has an empty body"},
+		{name: "HTML", contentType: "text/html", body: "<html>", wantErr: `op: the HTTP 200 answer (Content-Type text/html) is not JSON; it starts with "<html>"`},
+		{name: "truncated", body: `{"a":`, wantErr: "op: the HTTP 200 answer (Content-Type none, 5 bytes) is malformed or truncated JSON"},
+		{name: "wrong type", contentType: "application/json", body: `{"a":"x"}`, wantErr: "malformed or truncated JSON"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			resp := &http.Response{StatusCode: 200, Header: http.Header{}, Body: io.NopCloser(strings.NewReader(tt.body))}
+			if tt.contentType != "" {
+				resp.Header.Set("Content-Type", tt.contentType)
+			}
+			var v struct{ A int }
+			err := DecodeJSON("op", resp, &v)
+			switch {
+			case tt.wantErr == "" && (err != nil || v.A != 1):
+				t.Errorf("DecodeJSON = %v, %+v", err, v)
+			case tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)):
+				t.Errorf("DecodeJSON error %v, want %q", err, tt.wantErr)
+			}
+		})
+	}
+}

@@ -1,0 +1,302 @@
+// Package resourcemanager is the Azure Resource Manager client of the
+// provider: Log Analytics workspaces, the Microsoft Sentinel onboarding
+// state and Microsoft Sentinel data connectors.
+//
+// The client is built on azcore's arm.Client, so the endpoint and the token
+// audience come from the cloud configuration, and retries (408, 429 and 5xx,
+// honouring Retry-After and retry-after-ms), bearer tokens and telemetry come
+// from the SDK. Every answer that is not a success becomes an [*Error] that
+// wraps an [*azcore.ResponseError].
+package resourcemanager
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/arm"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
+
+	"github.com/mcas-terraform/terraform-provider-mcas/internal/clients/httplog"
+	"github.com/mcas-terraform/terraform-provider-mcas/internal/clients/internal/pipeline"
+)
+
+const (
+	// SecurityInsightsAPIVersion is the Microsoft.SecurityInsights API
+	// version used for onboarding states and data connectors.
+	SecurityInsightsAPIVersion = "2024-03-01"
+	// WorkspacesAPIVersion is the Microsoft.OperationalInsights API version
+	// used for workspaces.
+	WorkspacesAPIVersion = "2022-10-01"
+	// KindCloudAppSecurity is the data connector kind of Microsoft Defender
+	// for Cloud Apps.
+	KindCloudAppSecurity = "MicrosoftCloudAppSecurity"
+)
+
+// LogSubsystem is the tflog subsystem into which the client logs its HTTP
+// traffic.
+const LogSubsystem = "resourcemanager"
+
+// serviceName names the service in error messages.
+const serviceName = "Azure Resource Manager"
+
+// Client calls Azure Resource Manager. It is safe for concurrent use.
+type Client struct {
+	endpoint *url.URL
+	base     string
+	pipeline runtime.Pipeline
+}
+
+// NewClient builds a client on azcore's arm.NewClient. The endpoint and the
+// token audience come from options.Cloud (the cloud.ResourceManager service;
+// Azure public cloud when options or options.Cloud is empty). Resource
+// provider registration is disabled, and the HTTP traffic is logged through
+// tflog in the subsystem [LogSubsystem]. options may be nil.
+func NewClient(cred azcore.TokenCredential, options *arm.ClientOptions) (*Client, error) {
+	if cred == nil {
+		return nil, errors.New("creating the Azure Resource Manager client: no credential was given; configure one of the provider's authentication methods")
+	}
+	opts := options.Clone()
+	if opts == nil {
+		opts = &arm.ClientOptions{}
+	}
+	opts.DisableRPRegistration = true
+	opts.PerRetryPolicies = append(opts.PerRetryPolicies,
+		httplog.NewPolicy(LogSubsystem, httplog.Options{}),
+		pipeline.NewLastResponsePolicy(),
+	)
+	client, err := arm.NewClient(pipeline.ModuleName, pipeline.ModuleVersion(), cred, opts)
+	if err != nil {
+		return nil, fmt.Errorf("creating the Azure Resource Manager client: %w; the cloud configuration needs a Resource Manager endpoint and audience", err)
+	}
+	endpoint, err := url.Parse(client.Endpoint())
+	if err != nil || !endpoint.IsAbs() || endpoint.Host == "" {
+		return nil, fmt.Errorf("creating the Azure Resource Manager client: endpoint %q is not an absolute URL; expected for example https://management.azure.com", client.Endpoint())
+	}
+	endpoint.RawQuery = ""
+	endpoint.Fragment = ""
+	return &Client{endpoint: endpoint, base: strings.TrimSuffix(endpoint.String(), "/"), pipeline: client.Pipeline()}, nil
+}
+
+// Workspace is a Log Analytics workspace.
+type Workspace struct {
+	// ID is the workspace's Azure Resource Manager ID.
+	ID string
+	// Name is the workspace name.
+	Name string
+	// Location is the Azure region.
+	Location string
+	// CustomerID is the workspace GUID (the portal's "Workspace ID") that
+	// the Log Analytics query API takes.
+	CustomerID string
+}
+
+// GetWorkspace reads a Log Analytics workspace.
+func (c *Client) GetWorkspace(ctx context.Context, id WorkspaceID) (*Workspace, error) {
+	const op = "reading Log Analytics workspace"
+	if err := id.validate(); err != nil {
+		return nil, fmt.Errorf("%s: %w", op, err)
+	}
+	resp, err := c.send(ctx, op, id.String(), http.MethodGet, c.url(id.path(), WorkspacesAPIVersion), nil, http.StatusOK)
+	if err != nil {
+		return nil, err
+	}
+	var body struct {
+		ID         string `json:"id"`
+		Name       string `json:"name"`
+		Location   string `json:"location"`
+		Properties struct {
+			CustomerID string `json:"customerId"`
+		} `json:"properties"`
+	}
+	if err := pipeline.DecodeJSON(op+" "+id.String(), resp, &body); err != nil {
+		return nil, err
+	}
+	return &Workspace{ID: body.ID, Name: body.Name, Location: body.Location, CustomerID: body.Properties.CustomerID}, nil
+}
+
+// SentinelOnboarded reports whether Microsoft Sentinel is enabled on the
+// workspace: it reads the onboarding state "default", which exists (200)
+// when Sentinel is enabled and is absent (404) when it is not.
+func (c *Client) SentinelOnboarded(ctx context.Context, id WorkspaceID) (bool, error) {
+	const op = "reading the Microsoft Sentinel onboarding state of workspace"
+	if err := id.validate(); err != nil {
+		return false, fmt.Errorf("%s: %w", op, err)
+	}
+	path := id.path() + "/providers/" + dataConnectorsNamespace + "/onboardingStates/default"
+	_, err := c.send(ctx, op, id.String(), http.MethodGet, c.url(path, SecurityInsightsAPIVersion), nil, http.StatusOK)
+	switch {
+	case err == nil:
+		return true, nil
+	case IsNotFound(err):
+		return false, nil
+	default:
+		return false, err
+	}
+}
+
+// GetDataConnector reads a data connector of any kind. When the connector
+// does not exist the error satisfies [IsNotFound].
+func (c *Client) GetDataConnector(ctx context.Context, id DataConnectorID) (*DataConnector, error) {
+	const op = "reading data connector"
+	if err := id.validate(); err != nil {
+		return nil, fmt.Errorf("%s: %w", op, err)
+	}
+	resp, err := c.send(ctx, op, id.String(), http.MethodGet, c.url(id.path(), SecurityInsightsAPIVersion), nil, http.StatusOK)
+	if err != nil {
+		return nil, err
+	}
+	var dc DataConnector
+	if err := pipeline.DecodeJSON(op+" "+id.String(), resp, &dc); err != nil {
+		return nil, err
+	}
+	return &dc, nil
+}
+
+// PutDataConnector creates or updates a data connector with a full body
+// made of dc's Kind and Properties; no etag is sent. created reports whether
+// the service created the connector (201) rather than updating it (200).
+func (c *Client) PutDataConnector(ctx context.Context, id DataConnectorID, dc DataConnector) (result *DataConnector, created bool, err error) {
+	const op = "creating or updating data connector"
+	if err := id.validate(); err != nil {
+		return nil, false, fmt.Errorf("%s: %w", op, err)
+	}
+	if dc.Kind == "" {
+		return nil, false, fmt.Errorf("%s %s: the connector has no kind; set Kind, for example to %q", op, id, KindCloudAppSecurity)
+	}
+	if len(dc.Properties) == 0 {
+		return nil, false, fmt.Errorf("%s %s: the connector has no properties; the service needs the full body of kind %q", op, id, dc.Kind)
+	}
+	body := struct {
+		Kind       string          `json:"kind"`
+		Properties json.RawMessage `json:"properties"`
+	}{Kind: dc.Kind, Properties: dc.Properties}
+	resp, err := c.send(ctx, op, id.String(), http.MethodPut, c.url(id.path(), SecurityInsightsAPIVersion), body, http.StatusOK, http.StatusCreated)
+	if err != nil {
+		return nil, false, err
+	}
+	var out DataConnector
+	if err := pipeline.DecodeJSON(op+" "+id.String(), resp, &out); err != nil {
+		return nil, false, err
+	}
+	return &out, resp.StatusCode == http.StatusCreated, nil
+}
+
+// DeleteDataConnector deletes a data connector. When the connector does not
+// exist the error satisfies [IsNotFound].
+func (c *Client) DeleteDataConnector(ctx context.Context, id DataConnectorID) error {
+	const op = "deleting data connector"
+	if err := id.validate(); err != nil {
+		return fmt.Errorf("%s: %w", op, err)
+	}
+	_, err := c.send(ctx, op, id.String(), http.MethodDelete, c.url(id.path(), SecurityInsightsAPIVersion), nil, http.StatusOK, http.StatusNoContent)
+	return err
+}
+
+// ListDataConnectors returns every data connector of the workspace, of
+// every kind, following nextLink from page to page.
+func (c *Client) ListDataConnectors(ctx context.Context, ws WorkspaceID) ([]DataConnector, error) {
+	const op = "listing the data connectors of workspace"
+	if err := ws.validate(); err != nil {
+		return nil, fmt.Errorf("%s: %w", op, err)
+	}
+	next := c.url(ws.path()+"/providers/"+dataConnectorsNamespace+"/"+dataConnectorsType, SecurityInsightsAPIVersion)
+	seen := map[string]bool{}
+	var all []DataConnector
+	for next != "" {
+		seen[next] = true
+		resp, err := c.send(ctx, op, ws.String(), http.MethodGet, next, nil, http.StatusOK)
+		if err != nil {
+			return nil, err
+		}
+		var page struct {
+			Value    *[]DataConnector `json:"value"`
+			NextLink string           `json:"nextLink"`
+		}
+		if err := pipeline.DecodeJSON(op+" "+ws.String(), resp, &page); err != nil {
+			return nil, err
+		}
+		if page.Value == nil {
+			return nil, fmt.Errorf("%s %s: the HTTP %d answer has no \"value\" array; expected a list of data connectors", op, ws, resp.StatusCode)
+		}
+		all = append(all, *page.Value...)
+		if next, err = c.nextLink(page.NextLink); err != nil {
+			return nil, fmt.Errorf("%s %s: %w", op, ws, err)
+		}
+		if seen[next] {
+			return nil, fmt.Errorf("%s %s: the service returned nextLink %q again, which would page forever", op, ws, next)
+		}
+	}
+	return all, nil
+}
+
+// nextLink checks a nextLink before following it: it must point at the
+// client's own endpoint, so that the bearer token is never sent elsewhere.
+// It returns the link with the api-version added when it lacks one.
+func (c *Client) nextLink(link string) (string, error) {
+	if link == "" {
+		return "", nil
+	}
+	u, err := url.Parse(link)
+	if err != nil {
+		return "", fmt.Errorf("the service returned a nextLink that is not a URL: %w", err)
+	}
+	if !u.IsAbs() {
+		u = c.endpoint.ResolveReference(u)
+	}
+	if !strings.EqualFold(u.Scheme, c.endpoint.Scheme) || !strings.EqualFold(u.Host, c.endpoint.Host) {
+		return "", fmt.Errorf("refusing to follow nextLink to %s://%s, which is not the Resource Manager endpoint %s", u.Scheme, u.Host, c.endpoint.Redacted())
+	}
+	query := u.Query()
+	if query.Get("api-version") == "" {
+		query.Set("api-version", SecurityInsightsAPIVersion)
+		u.RawQuery = query.Encode()
+	}
+	return u.String(), nil
+}
+
+// url returns the absolute request URL of an escaped path.
+func (c *Client) url(path, apiVersion string) string {
+	return c.base + path + "?api-version=" + url.QueryEscape(apiVersion)
+}
+
+// send sends one request through the pipeline and returns the response when
+// its status is one of ok. Any other status becomes an [*Error]; a request
+// that got no usable answer becomes a [*pipeline.SendError] that names the
+// last answer received, if any.
+func (c *Client) send(ctx context.Context, op, resourceID, method, rawURL string, body any, ok ...int) (*http.Response, error) {
+	req, err := runtime.NewRequest(ctx, method, rawURL)
+	if err != nil {
+		return nil, fmt.Errorf("%s %s: building the request failed: %w", op, resourceID, err)
+	}
+	req.Raw().Header.Set("Accept", "application/json")
+	if body != nil {
+		if err := runtime.MarshalAsJSON(req, body); err != nil {
+			return nil, fmt.Errorf("%s %s: encoding the request body failed: %w", op, resourceID, err)
+		}
+	}
+	resp, err := c.pipeline.Do(req)
+	if err != nil {
+		sendErr := &pipeline.SendError{Operation: op + " " + resourceID, Service: serviceName, Err: err}
+		if last := pipeline.LastResponse(req); last != nil {
+			sendErr.Last = newError(op, resourceID, last)
+		}
+		return nil, sendErr
+	}
+	if !runtime.HasStatusCode(resp, ok...) {
+		return nil, newError(op, resourceID, resp)
+	}
+	return resp, nil
+}
+
+// IsNotFound reports whether err comes from an HTTP 404 answer, which
+// Resource Manager gives for an absent resource whatever the body says.
+func IsNotFound(err error) bool {
+	var respErr *azcore.ResponseError
+	return errors.As(err, &respErr) && respErr.StatusCode == http.StatusNotFound
+}

@@ -1,0 +1,316 @@
+package provider
+
+import (
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+
+	"github.com/mcas-terraform/terraform-provider-mcas/internal/fakeapi"
+)
+
+// TestAccSentinelIntegration_halfWayFailure fails the second half's create: the agent exists, the
+// connector does not. The state keeps track of the agent, and the next apply converges to exactly one
+// agent and one connector.
+func TestAccSentinelIntegration_halfWayFailure(t *testing.T) {
+	t.Parallel()
+	f := newIntegrationFixture(t, "northwind")
+	cfg := f.config("")
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: factories(f.srv),
+		CheckDestroy:             f.expectNothingLeft(3, 0),
+		Steps: []resource.TestStep{
+			{
+				PreConfig: func() {
+					if _, err := f.srv.InjectFault(fakeapi.Fault{Method: "PUT", PathPattern: `/dataConnectors/`, Count: 100, Kind: fakeapi.FaultStatus, Status: 503}); err != nil {
+						t.Fatal(err)
+					}
+				},
+				Config:      cfg,
+				ExpectError: regexp.MustCompile(`(?s)Creating the Defender for Cloud Apps - Microsoft Sentinel integration failed.*HTTP 503`),
+			},
+			{
+				// The agent was created and the state knows it: the resource is tainted with its id.
+				PreConfig: func() {
+					if n := len(f.sentinelAgents()); n != 1 {
+						t.Fatalf("after the failed create the server holds %d Sentinel agents, want 1", n)
+					}
+					if n := len(f.mcasConnectors()); n != 0 {
+						t.Fatalf("after the failed create the server holds %d MCAS connectors, want 0", n)
+					}
+					f.srv.ClearFaults()
+				},
+				Config: cfg,
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(integrationAddr, plancheck.ResourceActionDestroyBeforeCreate)},
+				},
+				ConfigStateChecks: f.stateChecks(true, true),
+				Check:             f.expectServer(true, true),
+			},
+		},
+	})
+}
+
+// TestAccSentinelIntegration_updateHalfWayFailure fails the connector's restore during an update: the
+// recreated agent is recorded, and the next apply finishes the job.
+func TestAccSentinelIntegration_updateHalfWayFailure(t *testing.T) {
+	t.Parallel()
+	f := newIntegrationFixture(t, "contoso")
+	cfg := f.config("")
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: factories(f.srv),
+		CheckDestroy:             f.expectNothingLeft(3, 0),
+		Steps: []resource.TestStep{
+			{Config: cfg, Check: f.expectServer(true, true)},
+			{
+				PreConfig: func() {
+					// Someone deletes the agent and switches the connector's alerts off: the update must
+					// write both halves, and the second write fails.
+					for _, a := range f.sentinelAgents() {
+						if err := f.srv.DeleteAgent("contoso", a.ID); err != nil {
+							t.Fatal(err)
+						}
+					}
+					if err := f.srv.PutDataConnector(f.connectorID(), json.RawMessage(fmt.Sprintf(
+						`{"kind":"MicrosoftCloudAppSecurity","properties":{"tenantId":%q,"dataTypes":{"alerts":{"state":"Disabled"},"discoveryLogs":{"state":"Enabled"}}}}`,
+						f.info.TenantID))); err != nil {
+						t.Fatal(err)
+					}
+					if _, err := f.srv.InjectFault(fakeapi.Fault{Method: "PUT", PathPattern: `/dataConnectors/`, Count: 100, Kind: fakeapi.FaultStatus, Status: 500}); err != nil {
+						t.Fatal(err)
+					}
+				},
+				Config:      cfg,
+				ExpectError: regexp.MustCompile(`(?s)integration failed.*HTTP 500`),
+			},
+			{
+				// The recreated agent is in the state; the plan finishes the connector without a second agent.
+				PreConfig: func() {
+					if n := len(f.sentinelAgents()); n != 1 {
+						t.Fatalf("after the failed update the server holds %d Sentinel agents, want 1", n)
+					}
+					f.srv.ClearFaults()
+				},
+				Config: cfg,
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(integrationAddr, plancheck.ResourceActionUpdate)},
+				},
+				ConfigStateChecks: f.stateChecks(true, true),
+				Check:             f.expectServer(true, true),
+			},
+		},
+	})
+}
+
+func TestAccSentinelIntegration_diagnostics(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name   string
+		tenant string
+		setup  func(t *testing.T, f *integrationFixture)
+		config func(f *integrationFixture) string
+		want   string
+	}{
+		{
+			name:   "sentinel not enabled",
+			tenant: "contoso",
+			config: func(f *integrationFixture) string {
+				return providerBlock(f.srv, f.info, secretAuth(f.info)) + fmt.Sprintf(`
+resource "mcas_sentinel_integration" "test" {
+  workspace_id = %q
+}`, f.info.NoSentinelWorkspaceID)
+			},
+			want: `Microsoft Sentinel is not enabled on the workspace.*azurerm_sentinel_log_analytics_workspace_onboarding`,
+		},
+		{
+			name:   "workspace not found",
+			tenant: "contoso",
+			config: func(f *integrationFixture) string {
+				return providerBlock(f.srv, f.info, secretAuth(f.info)) + fmt.Sprintf(`
+resource "mcas_sentinel_integration" "test" {
+  workspace_id = "/subscriptions/%s/resourceGroups/rg-security/providers/Microsoft.OperationalInsights/workspaces/law-missing"
+}`, f.info.SubscriptionID)
+			},
+			want: `Log Analytics workspace not found.*law-missing.*Check workspace_id`,
+		},
+		{
+			name:   "invalid license on the Sentinel side",
+			tenant: "contoso",
+			setup: func(t *testing.T, f *integrationFixture) {
+				if _, err := f.srv.InjectFault(fakeapi.Fault{Method: "PUT", PathPattern: `/dataConnectors/`, Count: 1, Kind: fakeapi.FaultStatus, Status: 401,
+					Body: `{"error":{"code":"InvalidLicense","message":"License is invalid"}}`}); err != nil {
+					t.Fatal(err)
+				}
+			},
+			config: func(f *integrationFixture) string { return f.config("") },
+			want:   `Defender for Cloud Apps license missing.*InvalidLicense.*Microsoft Defender for Cloud Apps license`,
+		},
+		{
+			name:   "license switched off for the tenant",
+			tenant: "contoso",
+			setup: func(t *testing.T, f *integrationFixture) {
+				if err := f.srv.SetLicenseValid("contoso", false); err != nil {
+					t.Fatal(err)
+				}
+			},
+			config: func(f *integrationFixture) string { return f.config("") },
+			want:   `Defender for Cloud Apps denied access.*license`,
+		},
+		{
+			name:   "missing role",
+			tenant: "fabrikam",
+			setup: func(t *testing.T, f *integrationFixture) {
+				if err := f.srv.SetRolePresent("fabrikam", false); err != nil {
+					t.Fatal(err)
+				}
+			},
+			config: func(f *integrationFixture) string { return f.config("") },
+			want:   `denied access.*at least the Security Administrator role`,
+		},
+		{
+			name:   "unknown stream id",
+			tenant: "contoso",
+			config: func(f *integrationFixture) string {
+				return f.config(`discovery_logs = { stream_ids = ["0123456789abcdef01234567"] }`)
+			},
+			want: `Unknown discovery stream.*0123456789abcdef01234567.*mcas_discovery_streams`,
+		},
+		{
+			name:   "agent already exists",
+			tenant: "northwind",
+			setup: func(t *testing.T, f *integrationFixture) {
+				if err := f.srv.PutAgent("northwind", fakeapi.Agent{AgentType: "sentinel", DisplayName: "Microsoft Sentinel", Alerts: true, DiscoveryLogsEnabled: true}); err != nil {
+					t.Fatal(err)
+				}
+			},
+			config: func(f *integrationFixture) string { return f.config("") },
+			want:   `integration already exists.*terraform import mcas_sentinel_integration.<name> /subscriptions/.*dataConnectors/`,
+		},
+		{
+			name:   "usgovernment",
+			tenant: "contoso",
+			config: func(f *integrationFixture) string {
+				return fmt.Sprintf(`
+provider "mcas" {
+  environment = "usgovernment"
+  use_cli     = false
+}
+resource "mcas_sentinel_integration" "test" {
+  workspace_id = %q
+  tenant_id    = %q
+}`, f.info.WorkspaceID, f.info.TenantID)
+			},
+			want: `not available in this cloud.*commercial customers only.*Microsoft Defender XDR connector`,
+		},
+		{
+			name:   "china",
+			tenant: "contoso",
+			config: func(f *integrationFixture) string {
+				return fmt.Sprintf(`
+provider "mcas" {
+  environment = "china"
+  use_cli     = false
+}
+resource "mcas_sentinel_integration" "test" {
+  workspace_id = %q
+  tenant_id    = %q
+}`, f.info.WorkspaceID, f.info.TenantID)
+			},
+			want: `not available in this cloud.*"china".*Microsoft Defender XDR connector`,
+		},
+		{
+			name:   "both data types off",
+			tenant: "contoso",
+			config: func(f *integrationFixture) string {
+				return f.config("alerts_enabled = false\ndiscovery_logs = { enabled = false }")
+			},
+			want: `Nothing to forward.*at least one`,
+		},
+		{
+			name:   "malformed workspace id",
+			tenant: "contoso",
+			config: func(f *integrationFixture) string {
+				return providerBlock(f.srv, f.info, secretAuth(f.info)) + `
+resource "mcas_sentinel_integration" "test" {
+  workspace_id = "law-sentinel-contoso"
+}`
+			},
+			want: `Invalid workspace id.*law-sentinel-contoso`,
+		},
+		{
+			name:   "empty stream set",
+			tenant: "contoso",
+			config: func(f *integrationFixture) string { return f.config(`discovery_logs = { stream_ids = [] }`) },
+			want:   `stream_ids.*at least 1`,
+		},
+		{
+			name:   "stream id not hex",
+			tenant: "contoso",
+			config: func(f *integrationFixture) string {
+				return f.config(`discovery_logs = { stream_ids = ["Global View"] }`)
+			},
+			want: `Invalid stream id.*24 hexadecimal`,
+		},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			f := newIntegrationFixture(t, tc.tenant)
+			resource.Test(t, resource.TestCase{
+				ProtoV6ProviderFactories: factories(f.srv),
+				Steps: []resource.TestStep{{
+					PreConfig: func() {
+						if tc.setup != nil {
+							tc.setup(t, f)
+						}
+					},
+					Config:      tc.config(f),
+					ExpectError: regexp.MustCompile(`(?s)` + tc.want),
+				}},
+				CheckDestroy: func(*terraform.State) error {
+					if n := len(f.mcasConnectors()); n != 0 {
+						return fmt.Errorf("a failed create left %d MCAS connectors", n)
+					}
+					return nil
+				},
+			})
+		})
+	}
+}
+
+func TestAccSentinelIntegration_importOtherKind(t *testing.T) {
+	t.Parallel()
+	f := newIntegrationFixture(t, "contoso")
+	var otherID string
+	for _, raw := range f.srv.DataConnectors(f.info.WorkspaceID) {
+		if m := regexp.MustCompile(`"id":"([^"]+)"`).FindSubmatch(raw); m != nil && regexp.MustCompile(`"kind":"AzureActiveDirectory"`).Match(raw) {
+			otherID = string(m[1])
+		}
+	}
+	if otherID == "" {
+		t.Fatal("the fake workspace has no AzureActiveDirectory connector")
+	}
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: factories(f.srv),
+		Steps: []resource.TestStep{
+			{
+				Config:        f.config(""),
+				ResourceName:  integrationAddr,
+				ImportState:   true,
+				ImportStateId: otherID,
+				ExpectError:   regexp.MustCompile(`(?s)Not a Defender for Cloud Apps data connector.*"AzureActiveDirectory"`),
+			},
+			{
+				Config:        f.config(""),
+				ResourceName:  integrationAddr,
+				ImportState:   true,
+				ImportStateId: f.info.WorkspaceID,
+				ExpectError:   regexp.MustCompile(`(?s)Invalid import id.*data connector`),
+			},
+		},
+	})
+}

@@ -1,0 +1,271 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
+	"github.com/hashicorp/terraform-plugin-framework-validators/setvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/objectdefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-framework/types/basetypes"
+
+	"github.com/mcas-terraform/terraform-provider-mcas/internal/clients/resourcemanager"
+	"github.com/mcas-terraform/terraform-provider-mcas/internal/validators"
+)
+
+var (
+	_ resource.ResourceWithConfigure      = (*sentinelIntegrationResource)(nil)
+	_ resource.ResourceWithImportState    = (*sentinelIntegrationResource)(nil)
+	_ resource.ResourceWithModifyPlan     = (*sentinelIntegrationResource)(nil)
+	_ resource.ResourceWithValidateConfig = (*sentinelIntegrationResource)(nil)
+)
+
+// Default timeouts of the resource's operations.
+const (
+	defaultCreateTimeout = 30 * time.Minute
+	defaultReadTimeout   = 5 * time.Minute
+	defaultUpdateTimeout = 30 * time.Minute
+	defaultDeleteTimeout = 30 * time.Minute
+)
+
+// NewSentinelIntegrationResource returns the mcas_sentinel_integration resource.
+func NewSentinelIntegrationResource() resource.Resource {
+	return &sentinelIntegrationResource{}
+}
+
+type sentinelIntegrationResource struct {
+	clients *Clients
+}
+
+type sentinelIntegrationModel struct {
+	ID               types.String   `tfsdk:"id"`
+	WorkspaceID      types.String   `tfsdk:"workspace_id"`
+	ConnectorName    types.String   `tfsdk:"connector_name"`
+	TenantID         types.String   `tfsdk:"tenant_id"`
+	AlertsEnabled    types.Bool     `tfsdk:"alerts_enabled"`
+	DiscoveryLogs    types.Object   `tfsdk:"discovery_logs"`
+	CloudAppsAgentID types.String   `tfsdk:"cloud_apps_agent_id"`
+	Timeouts         timeouts.Value `tfsdk:"timeouts"`
+}
+
+type discoveryLogsModel struct {
+	Enabled   types.Bool `tfsdk:"enabled"`
+	StreamIDs types.Set  `tfsdk:"stream_ids"`
+}
+
+// timeoutsAttrTypes is the object type of the timeouts block.
+var timeoutsAttrTypes = map[string]attr.Type{
+	"create": types.StringType,
+	"read":   types.StringType,
+	"update": types.StringType,
+	"delete": types.StringType,
+}
+
+var discoveryLogsAttrTypes = map[string]attr.Type{
+	"enabled":    types.BoolType,
+	"stream_ids": types.SetType{ElemType: types.StringType},
+}
+
+func (r *sentinelIntegrationResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_sentinel_integration"
+}
+
+func (r *sentinelIntegrationResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "The integration of one tenant's Microsoft Defender for Cloud Apps with Microsoft Sentinel, both halves of it: " +
+			"the Sentinel SIEM agent on the Cloud Apps side (Settings > Cloud Apps > System > SIEM agents), which forwards alerts and, " +
+			"optionally, discovery logs; and the `MicrosoftCloudAppSecurity` data connector of the Sentinel workspace, which receives them " +
+			"into the `SecurityAlert` and `McasShadowItReporting` tables.\n\n" +
+			"A tenant has at most one Sentinel SIEM agent. Creating the resource fails with an import instruction when the agent or the " +
+			"data connector already exists. When either half is deleted or changed in a portal, `terraform plan` shows an update that " +
+			"restores it. Available in the commercial cloud only: GCC, GCC High and DoD tenants use the Microsoft Defender XDR connector. " +
+			"The Cloud Apps SIEM agent endpoint is modeled on an undocumented API.",
+		Attributes: map[string]schema.Attribute{
+			"id": schema.StringAttribute{
+				Computed:            true,
+				MarkdownDescription: "ARM id of the data connector; also the import id.",
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+			"workspace_id": schema.StringAttribute{
+				Required: true,
+				MarkdownDescription: "ARM id of the Log Analytics workspace that has Microsoft Sentinel, of the form " +
+					"`/subscriptions/{subscription}/resourceGroups/{group}/providers/Microsoft.OperationalInsights/workspaces/{name}`. " +
+					"Changing it replaces the integration.",
+				Validators:    []validator.String{validators.WorkspaceID()},
+				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
+			},
+			"connector_name": schema.StringAttribute{
+				Optional: true,
+				Computed: true,
+				MarkdownDescription: "Name (id) of the data connector. Defaults to the tenant id, so that a create interrupted half-way " +
+					"finds its connector again instead of creating a second one. Changing it replaces the integration.",
+				Validators: []validator.String{validators.ConnectorName()},
+				PlanModifiers: []planmodifier.String{
+					stringplanmodifier.UseStateForUnknown(),
+					stringplanmodifier.RequiresReplace(),
+				},
+			},
+			"tenant_id": schema.StringAttribute{
+				Optional: true,
+				Computed: true,
+				MarkdownDescription: "Microsoft Entra tenant whose Defender for Cloud Apps is connected (a UUID). Defaults to the provider's " +
+					"`tenant_id`; it must be the tenant of the provider's credential, as the data connector cannot cross tenants. " +
+					"Changing it replaces the integration.",
+				Validators: []validator.String{validators.UUID()},
+				PlanModifiers: []planmodifier.String{
+					stringplanmodifier.UseStateForUnknown(),
+					stringplanmodifier.RequiresReplace(),
+				},
+			},
+			"alerts_enabled": schema.BoolAttribute{
+				Optional: true,
+				Computed: true,
+				Default:  booldefault.StaticBool(true),
+				MarkdownDescription: "Whether Defender for Cloud Apps alerts reach Sentinel (the connector's `alerts` data type; the " +
+					"Cloud Apps agent always sends alerts). Defaults to `true`. Reads `false` when either half is missing.",
+			},
+			"discovery_logs": schema.SingleNestedAttribute{
+				Optional: true,
+				Computed: true,
+				Default: objectdefault.StaticValue(types.ObjectValueMust(discoveryLogsAttrTypes, map[string]attr.Value{
+					"enabled":    types.BoolValue(true),
+					"stream_ids": types.SetNull(types.StringType),
+				})),
+				MarkdownDescription: "Cloud Discovery logs forwarded to Sentinel. Defaults to `{ enabled = true }`: the logs of all streams.",
+				Attributes: map[string]schema.Attribute{
+					"enabled": schema.BoolAttribute{
+						Optional: true,
+						Computed: true,
+						Default:  booldefault.StaticBool(true),
+						MarkdownDescription: "Whether discovery logs are forwarded (on the agent and on the connector). Defaults to `true`. " +
+							"Reads `false` when either half is missing.",
+					},
+					"stream_ids": schema.SetAttribute{
+						ElementType: types.StringType,
+						Optional:    true,
+						MarkdownDescription: "The streams whose discovery logs are forwarded (the portal's \"Apply to\" filter), as 24-hexadecimal " +
+							"stream ids such as `mcas_discovery_streams` lists. Leave it out (null) for all streams; an empty set is an error.",
+						Validators: []validator.Set{
+							setvalidator.SizeAtLeast(1),
+							setvalidator.ValueStringsAre(validators.StreamID()),
+						},
+					},
+				},
+			},
+			"cloud_apps_agent_id": schema.StringAttribute{
+				Computed:            true,
+				MarkdownDescription: "Id of the Sentinel SIEM agent in Defender for Cloud Apps; null while the agent is missing.",
+			},
+		},
+		Blocks: map[string]schema.Block{
+			"timeouts": timeouts.Block(ctx, timeouts.Opts{Create: true, Read: true, Update: true, Delete: true}),
+		},
+	}
+}
+
+func (r *sentinelIntegrationResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
+	if req.ProviderData == nil {
+		return
+	}
+	clients, ok := req.ProviderData.(*Clients)
+	if !ok {
+		resp.Diagnostics.AddError("Unexpected provider data", fmt.Sprintf("Expected *provider.Clients, got %T. This is a bug in the provider; please report it.", req.ProviderData))
+		return
+	}
+	r.clients = clients
+}
+
+// ValidateConfig refuses a configuration that forwards nothing: the data connector cannot exist with
+// both data types disabled.
+func (r *sentinelIntegrationResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
+	var cfg sentinelIntegrationModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &cfg)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	if cfg.AlertsEnabled.IsUnknown() || cfg.DiscoveryLogs.IsUnknown() {
+		return
+	}
+	alerts := cfg.AlertsEnabled.IsNull() || cfg.AlertsEnabled.ValueBool()
+	discovery := true
+	if !cfg.DiscoveryLogs.IsNull() {
+		var dl discoveryLogsModel
+		resp.Diagnostics.Append(cfg.DiscoveryLogs.As(ctx, &dl, basetypes.ObjectAsOptions{})...)
+		if dl.Enabled.IsUnknown() {
+			return
+		}
+		discovery = dl.Enabled.IsNull() || dl.Enabled.ValueBool()
+	}
+	if !alerts && !discovery {
+		resp.Diagnostics.AddAttributeError(path.Root("alerts_enabled"), "Nothing to forward",
+			"alerts_enabled is false and discovery_logs.enabled is false, but the Microsoft Sentinel data connector needs at least one "+
+				"data type enabled. Enable alerts or discovery logs, or remove the mcas_sentinel_integration resource to end the integration.")
+	}
+}
+
+// ModifyPlan refuses clouds where the direct integration does not exist and fills in the defaults that
+// depend on the provider: the tenant, the connector name, the ARM id.
+func (r *sentinelIntegrationResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if req.Plan.Raw.IsNull() || r.clients == nil {
+		return // Destroy, or the provider is not configured yet (validation only).
+	}
+	switch r.clients.Environment {
+	case EnvironmentUSGovernment, EnvironmentChina:
+		resp.Diagnostics.AddError("Microsoft Sentinel integration not available in this cloud",
+			fmt.Sprintf("The provider is configured for the %q environment, but the direct Defender for Cloud Apps - Microsoft Sentinel "+
+				"integration is available to commercial customers only. GCC, GCC High and DoD customers get Defender for Cloud Apps data in "+
+				"Microsoft Sentinel through the Microsoft Defender XDR connector instead: install the Microsoft Defender XDR solution in "+
+				"Sentinel and remove this resource.", r.clients.Environment))
+		return
+	}
+
+	var plan sentinelIntegrationModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	changed := false
+	if plan.TenantID.IsUnknown() && req.State.Raw.IsNull() {
+		if r.clients.TenantID == "" {
+			resp.Diagnostics.AddAttributeError(path.Root("tenant_id"), "Tenant unknown",
+				"tenant_id is not set and the provider has no tenant_id either (it authenticates with the Azure CLI or a managed identity "+
+					"without one). Set tenant_id on this resource or on the provider (ARM_TENANT_ID).")
+			return
+		}
+		plan.TenantID = types.StringValue(r.clients.TenantID)
+		changed = true
+	}
+	if plan.ConnectorName.IsUnknown() && !plan.TenantID.IsUnknown() {
+		plan.ConnectorName = plan.TenantID
+		changed = true
+	}
+	if plan.ID.IsUnknown() && !plan.WorkspaceID.IsUnknown() && !plan.ConnectorName.IsUnknown() {
+		if ws, err := resourcemanager.ParseWorkspaceID(plan.WorkspaceID.ValueString()); err == nil {
+			plan.ID = types.StringValue(resourcemanager.NewDataConnectorID(ws, plan.ConnectorName.ValueString()).String())
+			changed = true
+		}
+	}
+	if !req.State.Raw.IsNull() {
+		var state sentinelIntegrationModel
+		resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+		// An agent that exists keeps its id through every update; a missing one (null) is created again
+		// by the update, so its id stays unknown in the plan.
+		if !state.CloudAppsAgentID.IsNull() && plan.CloudAppsAgentID.IsUnknown() {
+			plan.CloudAppsAgentID = state.CloudAppsAgentID
+			changed = true
+		}
+	}
+	if changed {
+		resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
+	}
+}
