@@ -25,8 +25,11 @@ func Reason(err error) string {
 			}
 			if json.Unmarshal(body, &entra) == nil && (entra.Description != "" || entra.Error != "") {
 				desc := entra.Description
-				// Entra appends trace, correlation ids and a timestamp on separate lines.
+				// Entra appends trace and correlation ids and a timestamp, usually on lines of their own.
 				if i := strings.IndexAny(desc, "\r\n"); i >= 0 {
+					desc = desc[:i]
+				}
+				if i := strings.Index(desc, " Trace ID:"); i >= 0 {
 					desc = desc[:i]
 				}
 				return clip(strings.TrimSpace(entra.Error + ": " + desc))

@@ -2,7 +2,6 @@ package provider
 
 import (
 	"fmt"
-	"regexp"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
@@ -96,6 +95,14 @@ func TestAccDiscoveryStreamsDataSource_filters(t *testing.T) {
 		ProtoV6ProviderFactories: factories(srv),
 		Steps: []resource.TestStep{
 			{
+				Config:      cfg(`name_regex = "([unclosed"`),
+				ExpectError: errorPattern(`Invalid regular expression.*does not compile`),
+			},
+			{
+				Config:      cfg(`display_names = []`),
+				ExpectError: errorPattern(`display_names.*at least 1`),
+			},
+			{
 				Config:            cfg(`display_names = ["Marketing Department", "Global View", "No such stream"]`),
 				ConfigStateChecks: []statecheck.StateCheck{ids("Global View", "Marketing Department")},
 			},
@@ -118,14 +125,6 @@ name_regex    = "^Palo"`),
 					statecheck.ExpectKnownValue(addr, tfjsonpath.New("ids"), knownvalue.ListExact([]knownvalue.Check{})),
 					statecheck.ExpectKnownValue(addr, streamsPath(), knownvalue.ListExact([]knownvalue.Check{})),
 				},
-			},
-			{
-				Config:      cfg(`name_regex = "([unclosed"`),
-				ExpectError: regexp.MustCompile(`(?s)Invalid regular expression.*does not compile`),
-			},
-			{
-				Config:      cfg(`display_names = []`),
-				ExpectError: regexp.MustCompile(`(?s)display_names.*at least 1`),
 			},
 		},
 	})
@@ -210,7 +209,7 @@ func TestAccDiscoveryStreamsDataSource_refusals(t *testing.T) {
 			{
 				// Another tenant's token, well-formed but not valid here.
 				Config:      providerBlock(srv, info, fmt.Sprintf("api_token = %q", other.APIToken)) + allStreams,
-				ExpectError: regexp.MustCompile(`(?s)Defender for Cloud Apps rejected the credentials.*HTTP 401.*api_token`),
+				ExpectError: errorPattern(`Defender for Cloud Apps rejected the credentials.*HTTP 401.*api_token`),
 			},
 			{
 				PreConfig: func() {
@@ -219,7 +218,7 @@ func TestAccDiscoveryStreamsDataSource_refusals(t *testing.T) {
 					}
 				},
 				Config:      providerBlock(srv, info, secretAuth(info)) + allStreams,
-				ExpectError: regexp.MustCompile(`(?s)Defender for Cloud Apps denied access.*HTTP 403.*Discovery\.read`),
+				ExpectError: errorPattern(`Defender for Cloud Apps denied access.*HTTP 403.*Discovery\.read`),
 			},
 			{
 				PreConfig: func() {
@@ -233,7 +232,7 @@ provider "mcas" {
   api_token = "` + info.APIToken + `"
 }
 ` + allStreams,
-				ExpectError: regexp.MustCompile(`(?s)Defender for Cloud Apps is not configured.*portal_url is not set.*MCAS_PORTAL_URL`),
+				ExpectError: errorPattern(`Defender for Cloud Apps is not configured.*portal_url is not set.*MCAS_PORTAL_URL`),
 			},
 			{
 				Config: `
@@ -242,7 +241,7 @@ provider "mcas" {
   portal_url = "` + info.PortalURL + `"
 }
 ` + allStreams,
-				ExpectError: regexp.MustCompile(`(?s)needs either api_token.*no Microsoft Entra ID authentication method is configured`),
+				ExpectError: errorPattern(`needs either api_token.*no Microsoft Entra ID authentication method is configured`),
 			},
 		},
 	})
@@ -276,7 +275,7 @@ func TestAccDiscoveryStreamsDataSource_throttled(t *testing.T) {
 					}
 				},
 				Config:      cfg,
-				ExpectError: regexp.MustCompile(`(?s)throttled by Defender for Cloud Apps.*30 requests per minute`),
+				ExpectError: errorPattern(`throttled by Defender for Cloud Apps.*30 requests per minute`),
 			},
 		},
 	})
@@ -304,7 +303,7 @@ func TestAccDiscoveryStreamsDataSource_realThrottle(t *testing.T) {
 				}
 			},
 			Config:      providerBlock(srv, info, fmt.Sprintf("api_token = %q", info.APIToken)) + allStreams,
-			ExpectError: regexp.MustCompile(`(?s)throttled by Defender for Cloud Apps.*HTTP 429`),
+			ExpectError: errorPattern(`throttled by Defender for Cloud Apps.*HTTP 429`),
 		}},
 	})
 }

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"regexp"
 	"testing"
 	"time"
 
@@ -104,7 +103,7 @@ func TestAccProviderAuth_allMethodsFail(t *testing.T) {
 		ProtoV6ProviderFactories: factories(srv),
 		Steps: []resource.TestStep{{
 			Config: providerBlock(srv, info, auth) + allStreams,
-			ExpectError: regexp.MustCompile(`(?s)every configured method was tried.*` +
+			ExpectError: errorPattern(`every configured method was tried.*` +
 				`federated token \(oidc_token.*AADSTS700024.*` +
 				`client secret \(client_secret.*AADSTS7000215.*` +
 				`client certificate \(client_certificate.*AADSTS700027`),
@@ -153,7 +152,7 @@ func TestAccProvider_configurationErrors(t *testing.T) {
 		},
 		{
 			name:   "certificate twice",
-			config: `provider "mcas" { client_certificate = "QUJD" ` + "\n" + ` client_certificate_path = "/tmp/cert.pfx" }`,
+			config: "provider \"mcas\" {\n  client_certificate      = \"QUJD\"\n  client_certificate_path = \"/tmp/cert.pfx\"\n}",
 			want:   `client_certificate_path.*cannot be configured together|Attribute "client_certificate_path" cannot be specified`,
 		},
 		{
@@ -189,7 +188,7 @@ provider "mcas" {
 				ProtoV6ProviderFactories: factories(srv),
 				Steps: []resource.TestStep{{
 					Config:      tc.config + "\n" + allStreams,
-					ExpectError: regexp.MustCompile(`(?s)` + tc.want),
+					ExpectError: errorPattern(`` + tc.want),
 				}},
 			})
 		})

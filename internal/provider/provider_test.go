@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -109,4 +110,10 @@ func newTokenRequest(url, token string) (*http.Request, error) {
 	}
 	req.Header.Set("Authorization", "Token "+token)
 	return req, nil
+}
+
+// errorPattern matches an error text that Terraform may have wrapped over several lines: every space
+// in text matches any run of white space, and "." also matches a newline.
+func errorPattern(text string) *regexp.Regexp {
+	return regexp.MustCompile(`(?s)` + strings.ReplaceAll(text, " ", `\s+`))
 }

@@ -134,8 +134,9 @@ func (t *integrationTarget) observe(ctx context.Context, agentID string) (observ
 }
 
 // converge creates or updates whichever half differs from d, agent first, and leaves alone what
-// already matches. It never touches generic SIEM agents or data connectors of other kinds.
-func (t *integrationTarget) converge(ctx context.Context, d desiredIntegration, o observedIntegration) error {
+// already matches. It never touches generic SIEM agents or data connectors of other kinds. It returns
+// what the services hold afterwards as far as it knows, also when it fails half-way.
+func (t *integrationTarget) converge(ctx context.Context, d desiredIntegration, o observedIntegration) (observedIntegration, error) {
 	wantAgent := cloudapps.Agent{
 		AgentType:   cloudapps.AgentTypeSentinel,
 		DisplayName: sentinelAgentDisplayName,
@@ -147,23 +148,45 @@ func (t *integrationTarget) converge(ctx context.Context, d desiredIntegration, 
 	switch {
 	case o.agent == nil:
 		tflog.Info(ctx, "Creating the Sentinel SIEM agent in Defender for Cloud Apps")
-		if _, err := t.ca.CreateAgent(ctx, wantAgent); err != nil {
-			return err
+		agent, err := t.ca.CreateAgent(ctx, wantAgent)
+		if err != nil {
+			return o, err
 		}
+		o.agent = agent
 	case !agentMatches(o.agent, d):
 		wantAgent.DisplayName = o.agent.DisplayName
 		tflog.Info(ctx, "Updating the Sentinel SIEM agent in Defender for Cloud Apps", map[string]any{"agent_id": o.agent.ID})
-		if _, err := t.ca.UpdateAgent(ctx, o.agent.ID, wantAgent); err != nil {
-			return err
+		agent, err := t.ca.UpdateAgent(ctx, o.agent.ID, wantAgent)
+		if err != nil {
+			return o, err
 		}
+		o.agent = agent
 	}
 	if o.connector == nil || !connectorMatches(o.props, d) {
 		tflog.Info(ctx, "Writing the Microsoft Sentinel data connector", map[string]any{"connector_id": t.connector.String()})
-		if _, _, err := t.rm.PutDataConnector(ctx, t.connector, resourcemanager.NewCloudAppSecurityConnector(d.tenantID, d.alerts, d.discovery)); err != nil {
-			return err
+		dc, _, err := t.rm.PutDataConnector(ctx, t.connector, resourcemanager.NewCloudAppSecurityConnector(d.tenantID, d.alerts, d.discovery))
+		if err != nil {
+			return o, err
 		}
+		props, err := dc.CloudAppSecurity()
+		if err != nil {
+			return o, err
+		}
+		o.connector, o.props = dc, props
 	}
-	return nil
+	return o, nil
+}
+
+// afterFailure returns what the services hold after a failed write: a fresh observation when the
+// services answer, else what the write itself knew.
+func (t *integrationTarget) afterFailure(ctx context.Context, agentID string, partial observedIntegration) observedIntegration {
+	if partial.agent != nil {
+		agentID = partial.agent.ID
+	}
+	if o, err := t.observe(context.WithoutCancel(ctx), agentID); err == nil {
+		return o
+	}
+	return partial
 }
 
 func agentMatches(a *cloudapps.Agent, d desiredIntegration) bool {
@@ -230,20 +253,18 @@ func (r *sentinelIntegrationResource) Create(ctx context.Context, req resource.C
 		return
 	}
 
-	if err := t.converge(ctx, d, observedIntegration{}); err != nil {
+	o, err := t.converge(ctx, d, observedIntegration{})
+	if err != nil {
 		resp.Diagnostics.Append(integrationDiagnostic("Creating the Defender for Cloud Apps - Microsoft Sentinel integration failed", err))
-		// Record whatever was created, so that the next apply (which replaces the tainted resource)
-		// deletes it instead of leaving it behind.
-		if o, obsErr := t.observe(context.WithoutCancel(ctx), ""); obsErr == nil && (o.agent != nil || o.connector != nil) {
+		// Record whatever was created: the resource is then tainted, and the next apply replaces it,
+		// deleting what exists before creating both halves again.
+		if o := t.afterFailure(ctx, "", o); o.agent != nil || o.connector != nil {
 			o.toState(&plan, t)
 			resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 		}
 		return
 	}
-	r.readInto(ctx, t, &plan, "", &resp.Diagnostics)
-	if resp.Diagnostics.HasError() {
-		return
-	}
+	o.toState(&plan, t)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
 
@@ -396,32 +417,17 @@ func (r *sentinelIntegrationResource) Update(ctx context.Context, req resource.U
 	agentID := state.CloudAppsAgentID.ValueString()
 	o, err := t.observe(ctx, agentID)
 	if err == nil {
-		err = t.converge(ctx, d, o)
+		o, err = t.converge(ctx, d, o)
 	}
 	if err != nil {
 		resp.Diagnostics.Append(integrationDiagnostic("Updating the Defender for Cloud Apps - Microsoft Sentinel integration failed", err))
 		// Keep the state true to the services, so the next plan shows what is still to do.
-		if o, obsErr := t.observe(context.WithoutCancel(ctx), agentID); obsErr == nil {
-			o.toState(&plan, t)
-			resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
-		}
+		t.afterFailure(ctx, agentID, o).toState(&plan, t)
+		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 		return
 	}
-	r.readInto(ctx, t, &plan, agentID, &resp.Diagnostics)
-	if resp.Diagnostics.HasError() {
-		return
-	}
+	o.toState(&plan, t)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
-}
-
-// readInto observes both halves after a write and records them in m.
-func (r *sentinelIntegrationResource) readInto(ctx context.Context, t *integrationTarget, m *sentinelIntegrationModel, agentID string, diags *diag.Diagnostics) {
-	o, err := t.observe(ctx, agentID)
-	if err != nil {
-		diags.Append(integrationDiagnostic("Reading the integration back after writing it failed", err))
-		return
-	}
-	o.toState(m, t)
 }
 
 func (r *sentinelIntegrationResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {

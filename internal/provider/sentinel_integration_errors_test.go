@@ -3,7 +3,6 @@ package provider
 import (
 	"encoding/json"
 	"fmt"
-	"regexp"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
@@ -31,7 +30,7 @@ func TestAccSentinelIntegration_halfWayFailure(t *testing.T) {
 					}
 				},
 				Config:      cfg,
-				ExpectError: regexp.MustCompile(`(?s)Creating the Defender for Cloud Apps - Microsoft Sentinel integration failed.*HTTP 503`),
+				ExpectError: errorPattern(`Creating the Defender for Cloud Apps - Microsoft Sentinel integration failed.*HTTP 503`),
 			},
 			{
 				// The agent was created and the state knows it: the resource is tainted with its id.
@@ -85,7 +84,7 @@ func TestAccSentinelIntegration_updateHalfWayFailure(t *testing.T) {
 					}
 				},
 				Config:      cfg,
-				ExpectError: regexp.MustCompile(`(?s)integration failed.*HTTP 500`),
+				ExpectError: errorPattern(`integration failed.*HTTP 500`),
 			},
 			{
 				// The recreated agent is in the state; the plan finishes the connector without a second agent.
@@ -269,7 +268,7 @@ resource "mcas_sentinel_integration" "test" {
 						}
 					},
 					Config:      tc.config(f),
-					ExpectError: regexp.MustCompile(`(?s)` + tc.want),
+					ExpectError: errorPattern(`` + tc.want),
 				}},
 				CheckDestroy: func(*terraform.State) error {
 					if n := len(f.mcasConnectors()); n != 0 {
@@ -287,8 +286,12 @@ func TestAccSentinelIntegration_importOtherKind(t *testing.T) {
 	f := newIntegrationFixture(t, "contoso")
 	var otherID string
 	for _, raw := range f.srv.DataConnectors(f.info.WorkspaceID) {
-		if m := regexp.MustCompile(`"id":"([^"]+)"`).FindSubmatch(raw); m != nil && regexp.MustCompile(`"kind":"AzureActiveDirectory"`).Match(raw) {
-			otherID = string(m[1])
+		var dc struct{ ID, Kind string }
+		if err := json.Unmarshal(raw, &dc); err != nil {
+			t.Fatal(err)
+		}
+		if dc.Kind == "AzureActiveDirectory" {
+			otherID = dc.ID
 		}
 	}
 	if otherID == "" {
@@ -302,14 +305,14 @@ func TestAccSentinelIntegration_importOtherKind(t *testing.T) {
 				ResourceName:  integrationAddr,
 				ImportState:   true,
 				ImportStateId: otherID,
-				ExpectError:   regexp.MustCompile(`(?s)Not a Defender for Cloud Apps data connector.*"AzureActiveDirectory"`),
+				ExpectError:   errorPattern(`Not a Defender for Cloud Apps data connector.*"AzureActiveDirectory"`),
 			},
 			{
 				Config:        f.config(""),
 				ResourceName:  integrationAddr,
 				ImportState:   true,
 				ImportStateId: f.info.WorkspaceID,
-				ExpectError:   regexp.MustCompile(`(?s)Invalid import id.*data connector`),
+				ExpectError:   errorPattern(`Invalid import id.*data connector`),
 			},
 		},
 	})
