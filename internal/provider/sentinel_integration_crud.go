@@ -89,17 +89,19 @@ func desiredFrom(ctx context.Context, m sentinelIntegrationModel) (desiredIntegr
 	return d, diags
 }
 
-// normalizeStreams sorts stream ids and lower-cases them; an empty list means all streams (nil).
+// normalizeStreams sorts stream ids and drops duplicates; an empty list means all streams (nil).
 func normalizeStreams(ids []string) []string {
 	if len(ids) == 0 {
 		return nil
 	}
-	out := make([]string, len(ids))
-	for i, id := range ids {
-		out[i] = strings.ToLower(id)
-	}
+	out := slices.Clone(ids)
 	slices.Sort(out)
 	return slices.Compact(out)
+}
+
+// sameStreams compares two normalized stream lists; stream ids are hexadecimal, so case does not matter.
+func sameStreams(a, b []string) bool {
+	return slices.EqualFunc(a, b, strings.EqualFold)
 }
 
 // observe reads both halves. agentID is the agent the state knows; when it is gone, the tenant's
@@ -192,7 +194,7 @@ func (t *integrationTarget) afterFailure(ctx context.Context, agentID string, pa
 func agentMatches(a *cloudapps.Agent, d desiredIntegration) bool {
 	return a.DataTypes.Alerts &&
 		a.DataTypes.DiscoveryLogs.Enabled == d.discovery &&
-		slices.Equal(normalizeStreams(a.DataTypes.DiscoveryLogs.Streams), d.streams)
+		sameStreams(normalizeStreams(a.DataTypes.DiscoveryLogs.Streams), d.streams)
 }
 
 func connectorMatches(p resourcemanager.CloudAppSecurityProperties, d desiredIntegration) bool {
@@ -202,9 +204,16 @@ func connectorMatches(p resourcemanager.CloudAppSecurityProperties, d desiredInt
 // toState writes what o shows into m. A data type reads as enabled only when both halves forward it,
 // so a missing or edited half always differs from any valid configuration and plan shows the fix.
 func (o observedIntegration) toState(m *sentinelIntegrationModel, t *integrationTarget) {
-	m.ID = types.StringValue(t.connector.String())
-	m.WorkspaceID = types.StringValue(t.workspace.String())
-	m.ConnectorName = types.StringValue(t.connector.Name)
+	// Keep the spelling the configuration used: ARM ids compare case-insensitively, and rewriting them
+	// would plan a replacement.
+	setIfDifferent := func(v *types.String, canonical string) {
+		if v.IsNull() || v.IsUnknown() || !strings.EqualFold(v.ValueString(), canonical) {
+			*v = types.StringValue(canonical)
+		}
+	}
+	setIfDifferent(&m.ID, t.connector.String())
+	setIfDifferent(&m.WorkspaceID, t.workspace.String())
+	setIfDifferent(&m.ConnectorName, t.connector.Name)
 	if o.connector != nil && o.props.TenantID != "" {
 		m.TenantID = types.StringValue(o.props.TenantID)
 	}
@@ -349,7 +358,7 @@ func (t *integrationTarget) checkStreams(ctx context.Context, d desiredIntegrati
 	}
 	var unknown []string
 	for _, id := range d.streams {
-		if !known[id] {
+		if !known[strings.ToLower(id)] {
 			unknown = append(unknown, id)
 		}
 	}

@@ -247,6 +247,14 @@ resource "mcas_sentinel_integration" "test" {
 			want:   `stream_ids.*at least 1`,
 		},
 		{
+			name:   "stream id in upper case",
+			tenant: "contoso",
+			config: func(f *integrationFixture) string {
+				return f.config(`discovery_logs = { stream_ids = ["2B71970898808DD3B257B647"] }`)
+			},
+			want: `Invalid stream id.*upper-case.*"2b71970898808dd3b257b647"`,
+		},
+		{
 			name:   "stream id not hex",
 			tenant: "contoso",
 			config: func(f *integrationFixture) string {

@@ -318,3 +318,30 @@ func TestAccSentinelIntegration_drift(t *testing.T) {
 		},
 	})
 }
+
+// TestAccSentinelIntegration_spelling keeps the configuration's spelling of ids that Azure compares
+// case-insensitively, so that no perpetual diff (or replacement) appears.
+func TestAccSentinelIntegration_spelling(t *testing.T) {
+	t.Parallel()
+	f := newIntegrationFixture(t, "contoso")
+	workspace := strings.NewReplacer("resourceGroups", "resourcegroups", "Microsoft.OperationalInsights", "microsoft.operationalinsights").Replace(f.info.WorkspaceID)
+	stream := f.streamID("Palo Alto - HQ firewall")
+	cfg := providerBlock(f.srv, f.info, secretAuth(f.info)) + fmt.Sprintf(`
+resource "mcas_sentinel_integration" "test" {
+  workspace_id   = %q
+  discovery_logs = { stream_ids = [%q] }
+}
+`, workspace, stream)
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: factories(f.srv),
+		Steps: []resource.TestStep{{
+			Config: cfg,
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue(integrationAddr, tfjsonpath.New("workspace_id"), knownvalue.StringExact(workspace)),
+			},
+			ConfigPlanChecks: resource.ConfigPlanChecks{
+				PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+			},
+		}},
+	})
+}

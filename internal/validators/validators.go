@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/url"
 	"regexp"
+	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 
@@ -17,7 +18,7 @@ import (
 var (
 	uuidPattern     = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
 	apiTokenPattern = regexp.MustCompile(`^[0-9a-zA-Z=]{64,192}$`)
-	streamIDPattern = regexp.MustCompile(`^[0-9a-fA-F]{24}$`)
+	streamIDPattern = regexp.MustCompile(`^[0-9a-f]{24}$`)
 )
 
 // IsUUID reports whether s is a UUID in its usual textual form.
@@ -26,7 +27,8 @@ func IsUUID(s string) bool { return uuidPattern.MatchString(s) }
 // IsLegacyAPIToken reports whether s has the form of a Defender for Cloud Apps API token.
 func IsLegacyAPIToken(s string) bool { return apiTokenPattern.MatchString(s) }
 
-// IsStreamID reports whether s is a discovery stream id (24 hexadecimal characters).
+// IsStreamID reports whether s is a discovery stream id: 24 lower-case hexadecimal characters, as the
+// Cloud Apps API writes them.
 func IsStreamID(s string) bool { return streamIDPattern.MatchString(s) }
 
 // CheckHTTPSURL returns an error when s is not an absolute https URL with a host.
@@ -95,11 +97,14 @@ func LegacyAPIToken() validator.String {
 	}
 }
 
-// StreamID accepts a discovery stream id: 24 hexadecimal characters.
+// StreamID accepts a discovery stream id: 24 lower-case hexadecimal characters.
 func StreamID() validator.String {
 	return stringCheck{
-		description: "value must be a discovery stream id of 24 hexadecimal characters",
+		description: "value must be a discovery stream id of 24 lower-case hexadecimal characters",
 		check: func(s string) (string, string, bool) {
+			if IsStreamID(strings.ToLower(s)) && !IsStreamID(s) {
+				return "Invalid stream id", fmt.Sprintf("%q has upper-case letters; the Cloud Apps API writes stream ids in lower case, so write it as %q", s, strings.ToLower(s)), false
+			}
 			return "Invalid stream id", fmt.Sprintf("%q is not a discovery stream id; stream ids are 24 hexadecimal characters, as listed by the mcas_discovery_streams data source", s), IsStreamID(s)
 		},
 	}
