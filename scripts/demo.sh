@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # make demo: build the provider into a filesystem mirror, start the fake API server, then for each fake
-# tenant run terraform init, apply and a plan that must show no changes on examples/demo, print the
+# tenant run terraform init, apply and a plan that must show no changes on examples/complete, print the
 # outputs, and stop the server. Works offline.
 set -euo pipefail
 
@@ -61,7 +61,7 @@ for env_file in "$work"/env/*.env; do
   echo "==> Tenant $tenant"
   dir="$work/tenants/$tenant"
   mkdir -p "$dir"
-  cp "$root"/examples/demo/*.tf "$dir/"
+  cp "$root"/examples/complete/*.tf "$dir/"
   (
     # shellcheck disable=SC1090
     source "$env_file"

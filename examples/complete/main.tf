@@ -23,6 +23,8 @@ variable "stream_name_regex" {
 # credential (ARM_USE_OIDC, ARM_CLIENT_SECRET, ...).
 provider "mcas" {}
 
+data "mcas_discovery_streams" "all" {}
+
 data "mcas_discovery_streams" "forwarded" {
   name_regex = var.stream_name_regex
 }
@@ -43,6 +45,11 @@ output "integration_id" {
 output "cloud_apps_agent_id" {
   description = "Id of the Sentinel SIEM agent in Defender for Cloud Apps."
   value       = mcas_sentinel_integration.this.cloud_apps_agent_id
+}
+
+output "streams" {
+  description = "Every discovery stream of the tenant: display name => type."
+  value       = { for s in data.mcas_discovery_streams.all.streams : s.display_name => s.type }
 }
 
 output "forwarded_streams" {

@@ -1,0 +1,470 @@
+package fakeapi
+
+import (
+	"bytes"
+	"crypto/rsa"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+	"github.com/google/uuid"
+)
+
+// clientAssertionType is the only client_assertion_type Microsoft Entra accepts.
+const clientAssertionType = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+
+// serveEntra serves /{tenant}/v2.0/.well-known/openid-configuration, /{tenant}/oauth2/v2.0/token and
+// /{tenant}/discovery/v2.0/keys.
+func (s *Server) serveEntra(w http.ResponseWriter, r *http.Request) {
+	segments := strings.Split(strings.Trim(r.URL.Path, "/"), "/")
+	tenantSegment := segments[0]
+	s.mu.Lock()
+	t := s.tenantByIDOrDomain(tenantSegment)
+	var tenantID string
+	if t != nil {
+		tenantID = t.id
+	}
+	s.mu.Unlock()
+
+	if t == nil {
+		code := "invalid_request"
+		if segments[1] != "oauth2" {
+			code = "invalid_tenant"
+		}
+		writeEntraError(w, http.StatusBadRequest, code, 90002, fmt.Sprintf(
+			"Tenant '%s' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.", tenantSegment))
+		return
+	}
+	switch segments[1] {
+	case "v2.0":
+		if !allowMethods(w, r, http.MethodGet) {
+			return
+		}
+		writeJSON(w, http.StatusOK, s.openIDConfiguration(tenantID))
+	case "discovery":
+		if !allowMethods(w, r, http.MethodGet) {
+			return
+		}
+		writeJSON(w, http.StatusOK, s.tokenKey.jwks())
+	default:
+		if r.Method != http.MethodPost {
+			writeEntraError(w, http.StatusMethodNotAllowed, "invalid_request", 900561, "The endpoint only accepts POST requests.")
+			return
+		}
+		s.serveToken(w, r, t)
+	}
+}
+
+// openIDConfiguration returns the tenant's OpenID Connect metadata, complete enough for MSAL.
+func (s *Server) openIDConfiguration(tenantID string) map[string]any {
+	base := s.url + "/" + tenantID
+	return map[string]any{
+		"issuer":                                s.url + "/" + tenantID + "/v2.0",
+		"authorization_endpoint":                base + "/oauth2/v2.0/authorize",
+		"token_endpoint":                        base + "/oauth2/v2.0/token",
+		"device_authorization_endpoint":         base + "/oauth2/v2.0/devicecode",
+		"end_session_endpoint":                  base + "/oauth2/v2.0/logout",
+		"userinfo_endpoint":                     s.url + "/oidc/userinfo",
+		"jwks_uri":                              base + "/discovery/v2.0/keys",
+		"token_endpoint_auth_methods_supported": []string{"client_secret_post", "private_key_jwt", "client_secret_basic"},
+		"response_modes_supported":              []string{"query", "fragment", "form_post"},
+		"response_types_supported":              []string{"code", "id_token", "code id_token", "id_token token"},
+		"subject_types_supported":               []string{"pairwise"},
+		"id_token_signing_alg_values_supported": []string{"RS256"},
+		"scopes_supported":                      []string{"openid", "profile", "email", "offline_access"},
+		"claims_supported": []string{"sub", "iss", "cloud_instance_name", "cloud_instance_host_name", "cloud_graph_host_name",
+			"msgraph_host", "aud", "exp", "iat", "auth_time", "acr", "nonce", "preferred_username", "name", "tid", "ver", "at_hash",
+			"c_hash", "email"},
+		"request_uri_parameter_supported": false,
+		"http_logout_supported":           true,
+		"frontchannel_logout_supported":   true,
+		"tenant_region_scope":             "EU",
+		"cloud_instance_name":             strings.TrimPrefix(s.url, "https://"),
+		"cloud_graph_host_name":           strings.TrimPrefix(s.url, "https://"),
+		"msgraph_host":                    strings.TrimPrefix(s.url, "https://"),
+		"rbac_url":                        s.url,
+	}
+}
+
+// entraFailure is a token request refused in Microsoft Entra's terms.
+type entraFailure struct {
+	status int
+	code   string
+	aadsts int
+	msg    string
+}
+
+// serveToken serves the client credentials grant.
+func (s *Server) serveToken(w http.ResponseWriter, r *http.Request, t *tenant) {
+	r.Body = http.MaxBytesReader(w, r.Body, 1<<20)
+	if err := r.ParseForm(); err != nil {
+		writeEntraError(w, http.StatusBadRequest, "invalid_request", 900144,
+			"The request body must be application/x-www-form-urlencoded and at most 1 MiB.")
+		return
+	}
+	form := r.PostForm
+	token, lifetime, failure := s.clientCredentials(t, form.Get("grant_type"), form.Get("client_id"), form.Get("scope"),
+		clientSecretOf(r), form.Get("client_assertion_type"), form.Get("client_assertion"))
+	if failure != nil {
+		writeEntraError(w, failure.status, failure.code, failure.aadsts, failure.msg)
+		return
+	}
+	w.Header().Set("Cache-Control", "no-store, no-cache")
+	w.Header().Set("Pragma", "no-cache")
+	seconds := int(lifetime / time.Second)
+	writeJSON(w, http.StatusOK, map[string]any{
+		"token_type":     "Bearer",
+		"expires_in":     seconds,
+		"ext_expires_in": seconds,
+		"access_token":   token,
+	})
+}
+
+// clientSecretOf returns the client secret of a token request, from the form or HTTP basic auth.
+func clientSecretOf(r *http.Request) string {
+	if secret := r.PostForm.Get("client_secret"); secret != "" {
+		return secret
+	}
+	if _, secret, ok := r.BasicAuth(); ok {
+		return secret
+	}
+	return ""
+}
+
+// clientCredentials authenticates a client credentials request and issues an access token.
+func (s *Server) clientCredentials(t *tenant, grantType, clientID, scope, secret, assertionType, assertion string) (string, time.Duration, *entraFailure) {
+	switch grantType {
+	case "client_credentials":
+	case "":
+		return "", 0, &entraFailure{http.StatusBadRequest, "invalid_request", 900144, "The request body must contain the following parameter: 'grant_type'."}
+	default:
+		return "", 0, &entraFailure{http.StatusBadRequest, "unsupported_grant_type", 70003,
+			fmt.Sprintf("The app requested an unsupported grant type '%s'. The fake supports client_credentials.", grantType)}
+	}
+	if clientID == "" {
+		return "", 0, &entraFailure{http.StatusBadRequest, "invalid_request", 900144, "The request body must contain the following parameter: 'client_id'."}
+	}
+	resource, failure := resourceOfScope(scope)
+	if failure != nil {
+		return "", 0, failure
+	}
+
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var a *app
+	for _, candidate := range t.apps {
+		if strings.EqualFold(candidate.clientID, clientID) {
+			a = candidate
+		}
+	}
+	if a == nil {
+		return "", 0, &entraFailure{http.StatusBadRequest, "unauthorized_client", 700016, fmt.Sprintf(
+			"Application with identifier '%s' was not found in the directory '%s'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant.",
+			clientID, t.domain)}
+	}
+	if !knownResource(resource) {
+		return "", 0, &entraFailure{http.StatusBadRequest, "invalid_resource", 500011, fmt.Sprintf(
+			"The resource principal named %s was not found in the tenant named %s. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You might have sent your authentication request to the wrong tenant.",
+			resource, t.domain)}
+	}
+
+	switch {
+	case secret != "" && assertion != "":
+		return "", 0, &entraFailure{http.StatusBadRequest, "invalid_request", 7000218,
+			"The request body must contain only one of the parameters 'client_secret' and 'client_assertion'."}
+	case secret != "":
+		if a.secret == "" || subtle.ConstantTimeCompare([]byte(secret), []byte(a.secret)) != 1 {
+			return "", 0, &entraFailure{http.StatusUnauthorized, "invalid_client", 7000215, fmt.Sprintf(
+				"Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '%s'.", a.clientID)}
+		}
+	case assertion != "":
+		if assertionType != clientAssertionType {
+			return "", 0, &entraFailure{http.StatusBadRequest, "invalid_request", 7000219, fmt.Sprintf(
+				"The client_assertion_type must be '%s'.", clientAssertionType)}
+		}
+		if failure := s.verifyAssertion(t, a, assertion); failure != nil {
+			return "", 0, failure
+		}
+	default:
+		return "", 0, &entraFailure{http.StatusUnauthorized, "invalid_client", 7000218,
+			"The request body must contain the following parameter: 'client_assertion' or 'client_secret'."}
+	}
+	token, err := s.issueAccessToken(t, a, resource)
+	if err != nil {
+		return "", 0, &entraFailure{http.StatusInternalServerError, "server_error", 90033, "Signing the access token failed: " + err.Error()}
+	}
+	return token, s.tokenLifetime, nil
+}
+
+// resourceOfScope returns the resource of a client credentials scope ("<resource>/.default"),
+// ignoring the OpenID Connect scopes MSAL always adds.
+func resourceOfScope(scope string) (string, *entraFailure) {
+	var scopes []string
+	for _, sc := range strings.Fields(scope) {
+		switch sc {
+		case "openid", "profile", "offline_access":
+		default:
+			scopes = append(scopes, sc)
+		}
+	}
+	switch {
+	case len(scopes) == 0:
+		return "", &entraFailure{http.StatusBadRequest, "invalid_request", 900144, "The request body must contain the following parameter: 'scope'."}
+	case len(scopes) > 1:
+		return "", &entraFailure{http.StatusBadRequest, "invalid_scope", 70011, fmt.Sprintf(
+			"The provided value for the input parameter 'scope' is not valid. The scope '%s' is not valid: a client credentials request takes exactly one scope, '<resource>/.default'.",
+			strings.Join(scopes, " "))}
+	case !strings.HasSuffix(scopes[0], "/.default"):
+		return "", &entraFailure{http.StatusBadRequest, "invalid_scope", 1002012, fmt.Sprintf(
+			"The provided value for scope %s is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI).",
+			scopes[0])}
+	}
+	return strings.TrimSuffix(scopes[0], "/.default"), nil
+}
+
+// knownResource reports whether the fake issues tokens for a resource.
+func knownResource(resource string) bool {
+	return isResourceManagerAudience(resource) || isCloudAppsAudience(resource) ||
+		strings.EqualFold(strings.TrimSuffix(resource, "/"), LogAnalyticsAudience)
+}
+
+// isResourceManagerAudience reports whether an audience means Azure Resource Manager.
+func isResourceManagerAudience(aud string) bool {
+	aud = strings.TrimSuffix(aud, "/")
+	return strings.EqualFold(aud, strings.TrimSuffix(ResourceManagerAudience, "/")) ||
+		strings.EqualFold(aud, "https://management.azure.com")
+}
+
+// isCloudAppsAudience reports whether an audience means Defender for Cloud Apps.
+func isCloudAppsAudience(aud string) bool {
+	return strings.EqualFold(aud, CloudAppsAudience)
+}
+
+// verifyAssertion checks a client assertion: a certificate-signed assertion made by the app itself
+// (iss = client id) or a federated token of an identity provider the app trusts. The caller holds s.mu.
+func (s *Server) verifyAssertion(t *tenant, a *app, assertion string) *entraFailure {
+	unverified := jwt.MapClaims{}
+	parsed, _, err := jwt.NewParser().ParseUnverified(assertion, unverified)
+	if err != nil {
+		return &entraFailure{http.StatusBadRequest, "invalid_request", 50027, "JWT token is invalid or malformed: the client_assertion is not a JWT."}
+	}
+	issuer, _ := unverified.GetIssuer()
+	if strings.EqualFold(issuer, a.clientID) {
+		return s.verifyCertificateAssertion(t, a, assertion, parsed.Header)
+	}
+	return s.verifyFederatedAssertion(a, assertion, unverified)
+}
+
+// verifyCertificateAssertion checks an assertion signed with a certificate registered on the app.
+func (s *Server) verifyCertificateAssertion(t *tenant, a *app, assertion string, header map[string]any) *entraFailure {
+	bad := func(msg string) *entraFailure {
+		return &entraFailure{http.StatusUnauthorized, "invalid_client", 700027, "Client assertion failed signature validation. " + msg}
+	}
+	cert, thumb := findCertificate(a, header)
+	switch {
+	case thumb == "":
+		return bad("The assertion has no x5t or x5t#S256 header naming the certificate that signed it.")
+	case cert == nil:
+		return bad(fmt.Sprintf("The certificate with thumbprint '%s' used to sign the client assertion is not registered on application '%s'. Upload the certificate to the app registration.", thumb, a.clientID))
+	}
+	key, ok := cert.cert.PublicKey.(*rsa.PublicKey)
+	if !ok {
+		return bad("The registered certificate does not hold an RSA key; client assertions must be signed with PS256 or RS256.")
+	}
+	claims := jwt.MapClaims{}
+	_, err := jwt.NewParser(jwt.WithValidMethods([]string{"PS256", "RS256"}), jwt.WithoutClaimsValidation()).
+		ParseWithClaims(assertion, claims, func(*jwt.Token) (any, error) { return key, nil })
+	if err != nil {
+		return bad("The signature does not verify with the registered certificate, or the algorithm is not PS256 or RS256.")
+	}
+	sub, _ := claims.GetSubject()
+	if !strings.EqualFold(sub, a.clientID) {
+		return bad(fmt.Sprintf("The assertion's sub claim must be the client id '%s'.", a.clientID))
+	}
+	audiences, _ := claims.GetAudience()
+	if !containsFold(audiences, s.url+"/"+t.id+"/oauth2/v2.0/token", s.url+"/"+t.domain+"/oauth2/v2.0/token") {
+		return bad(fmt.Sprintf("The assertion's aud claim must be the token endpoint %s/%s/oauth2/v2.0/token.", s.url, t.id))
+	}
+	return checkAssertionTime(claims)
+}
+
+// findCertificate returns the app certificate named by the x5t#S256 or x5t header, and the thumbprint
+// the header gave (hex, empty when there is none).
+func findCertificate(a *app, header map[string]any) (*clientCertificate, string) {
+	var thumb string
+	for _, name := range []string{"x5t#S256", "x5t"} {
+		value, _ := header[name].(string)
+		if value == "" {
+			continue
+		}
+		raw := decodeBase64Any(value)
+		if raw == nil {
+			return nil, value
+		}
+		thumb = strings.ToUpper(hex.EncodeToString(raw))
+		for _, c := range a.certs {
+			if (name == "x5t" && bytes.Equal(c.sha1Thumb, raw)) || (name == "x5t#S256" && bytes.Equal(c.sha256Hash, raw)) {
+				return c, thumb
+			}
+		}
+	}
+	return nil, thumb
+}
+
+// decodeBase64Any decodes standard or URL-safe base64, padded or not; nil when it is neither.
+func decodeBase64Any(value string) []byte {
+	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.RawStdEncoding, base64.URLEncoding, base64.RawURLEncoding} {
+		if raw, err := enc.DecodeString(value); err == nil {
+			return raw
+		}
+	}
+	return nil
+}
+
+// verifyFederatedAssertion checks a federated token against the app's federated identity credentials.
+func (s *Server) verifyFederatedAssertion(a *app, assertion string, unverified jwt.MapClaims) *entraFailure {
+	issuer, _ := unverified.GetIssuer()
+	subject, _ := unverified.GetSubject()
+	audiences, _ := unverified.GetAudience()
+	noMatch := &entraFailure{http.StatusBadRequest, "invalid_request", 70021, fmt.Sprintf(
+		"No matching federated identity record found for presented assertion. Assertion Issuer: '%s'. Assertion Subject: '%s'. Assertion Audience: '%s'. Add a federated credential with this issuer, subject and audience to app '%s'.",
+		issuer, subject, strings.Join(audiences, ","), a.clientID)}
+	var candidates []FederatedCredential
+	for _, fc := range a.federated {
+		if strings.EqualFold(strings.TrimSuffix(s.federatedIssuer(fc), "/"), strings.TrimSuffix(issuer, "/")) {
+			candidates = append(candidates, fc)
+		}
+	}
+	if len(candidates) == 0 {
+		return noMatch
+	}
+	if !strings.EqualFold(strings.TrimSuffix(issuer, "/"), s.OIDCIssuer()) {
+		return &entraFailure{http.StatusBadRequest, "invalid_request", 50166, fmt.Sprintf(
+			"Request to External OIDC endpoint failed: the fake can only verify tokens of its own issuer %s, not %s.", s.OIDCIssuer(), issuer)}
+	}
+	claims := jwt.MapClaims{}
+	_, err := jwt.NewParser(jwt.WithValidMethods([]string{"RS256"}), jwt.WithoutClaimsValidation()).
+		ParseWithClaims(assertion, claims, func(*jwt.Token) (any, error) { return &s.oidcKey.key.PublicKey, nil })
+	if err != nil {
+		return &entraFailure{http.StatusBadRequest, "invalid_request", 50027, fmt.Sprintf(
+			"JWT token is invalid or malformed: the federated assertion's signature does not verify with the keys of issuer %s.", issuer)}
+	}
+	if failure := checkAssertionTime(claims); failure != nil {
+		return failure
+	}
+	for _, fc := range candidates {
+		if fc.Subject == subject && containsFold(audiences, fc.Audience) {
+			return nil
+		}
+	}
+	return noMatch
+}
+
+// federatedIssuer returns a federated credential's issuer, this server's when unset.
+func (s *Server) federatedIssuer(fc FederatedCredential) string {
+	return defaultString(fc.Issuer, s.OIDCIssuer())
+}
+
+// checkAssertionTime checks the exp (required) and nbf claims of an assertion.
+func checkAssertionTime(claims jwt.MapClaims) *entraFailure {
+	now := time.Now()
+	exp, err := claims.GetExpirationTime()
+	if err != nil || exp == nil {
+		return &entraFailure{http.StatusBadRequest, "invalid_client", 700024, "Client assertion is not within its valid time range: it has no valid exp claim."}
+	}
+	nbf, _ := claims.GetNotBefore()
+	if now.After(exp.Time) || (nbf != nil && nbf.After(now.Add(time.Second))) {
+		from := "(no nbf claim)"
+		if nbf != nil {
+			from = nbf.UTC().Format(time.RFC3339)
+		}
+		return &entraFailure{http.StatusBadRequest, "invalid_client", 700024, fmt.Sprintf(
+			"Client assertion is not within its valid time range. Current time: %s, assertion valid from %s, expiry time of assertion %s. Get a fresh assertion.",
+			now.UTC().Format(time.RFC3339), from, exp.UTC().Format(time.RFC3339))}
+	}
+	return nil
+}
+
+// containsFold reports whether any of values equals any of wanted, ignoring case.
+func containsFold(values []string, wanted ...string) bool {
+	for _, v := range values {
+		for _, w := range wanted {
+			if strings.EqualFold(v, w) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// issueAccessToken mints an access token of an app for a resource. The caller holds s.mu.
+func (s *Server) issueAccessToken(t *tenant, a *app, resource string) (string, error) {
+	now := time.Now()
+	claims := jwt.MapClaims{
+		"aud":   resource,
+		"iss":   s.url + "/" + t.id + "/v2.0",
+		"iat":   now.Unix(),
+		"nbf":   now.Unix(),
+		"exp":   now.Add(s.tokenLifetime).Unix(),
+		"tid":   t.id,
+		"appid": a.clientID,
+		"azp":   a.clientID,
+		"oid":   a.objectID,
+		"sub":   a.objectID,
+		"idtyp": "app",
+		"ver":   "2.0",
+		"uti":   randomString(22, alphanumeric),
+	}
+	token := jwt.NewWithClaims(jwt.SigningMethodRS256, claims)
+	token.Header["kid"] = s.tokenKey.kid
+	return token.SignedString(s.tokenKey.key)
+}
+
+// accessClaims are the claims of an access token the fake issued.
+type accessClaims struct {
+	jwt.RegisteredClaims
+	TenantID string `json:"tid"`
+	AppID    string `json:"appid"`
+	ObjectID string `json:"oid"`
+}
+
+// errTokenExpired marks an access token past its exp claim.
+var errTokenExpired = errors.New("the access token has expired")
+
+// verifyAccessToken checks the signature, issuer and lifetime of an access token the fake issued. The
+// audience is left to the caller.
+func (s *Server) verifyAccessToken(raw string) (*accessClaims, error) {
+	claims := &accessClaims{}
+	_, err := jwt.NewParser(jwt.WithValidMethods([]string{"RS256"}), jwt.WithExpirationRequired()).
+		ParseWithClaims(raw, claims, func(*jwt.Token) (any, error) { return &s.tokenKey.key.PublicKey, nil })
+	switch {
+	case errors.Is(err, jwt.ErrTokenExpired):
+		return nil, errTokenExpired
+	case err != nil:
+		return nil, errors.New("the access token is invalid: it is malformed or was not signed by this server's token issuer")
+	case claims.TenantID == "" || claims.Issuer != s.url+"/"+claims.TenantID+"/v2.0":
+		return nil, errors.New("the access token is invalid: its issuer is not this server's token issuer for its tenant")
+	}
+	return claims, nil
+}
+
+// writeEntraError writes an error in Microsoft Entra's token endpoint format.
+func writeEntraError(w http.ResponseWriter, status int, code string, aadsts int, msg string) {
+	traceID, correlationID := uuid.NewString(), uuid.NewString()
+	timestamp := time.Now().UTC().Format("2006-01-02 15:04:05Z")
+	w.Header().Set("Cache-Control", "no-store, no-cache")
+	writeJSON(w, status, map[string]any{
+		"error":             code,
+		"error_description": fmt.Sprintf("AADSTS%d: %s Trace ID: %s Correlation ID: %s Timestamp: %s", aadsts, msg, traceID, correlationID, timestamp),
+		"error_codes":       []int{aadsts},
+		"timestamp":         timestamp,
+		"trace_id":          traceID,
+		"correlation_id":    correlationID,
+	})
+}

@@ -1,0 +1,316 @@
+package fakeapi
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+)
+
+// The methods in this file edit and inspect the world out of band, as someone working in the portals
+// would (drift). They bypass authentication, throttling and the services' rules.
+
+// ErrNotFound is matched (errors.Is) by the errors of out-of-band edits that name a tenant, stream,
+// agent, workspace or data connector that does not exist.
+var ErrNotFound = errors.New("not found")
+
+// notFoundError is an error that matches ErrNotFound.
+type notFoundError string
+
+func (e notFoundError) Error() string { return string(e) }
+
+// Is makes errors.Is(err, ErrNotFound) true.
+func (e notFoundError) Is(target error) bool { return target == ErrNotFound }
+
+// notFoundf returns a formatted error that matches ErrNotFound.
+func notFoundf(format string, args ...any) error {
+	return notFoundError(fmt.Sprintf(format, args...))
+}
+
+// lookupTenant returns a tenant by name or an error naming the known tenants; the caller holds s.mu.
+func (s *Server) lookupTenant(name string) (*tenant, error) {
+	if t := s.tenantByName(name); t != nil {
+		return t, nil
+	}
+	names := make([]string, 0, len(s.tenants))
+	for _, t := range s.tenants {
+		names = append(names, t.name)
+	}
+	return nil, notFoundf("tenant %q is unknown; known tenants: %s", name, strings.Join(names, ", "))
+}
+
+// Streams returns a tenant's discovery streams in their stored order; nil when the tenant is unknown.
+func (s *Server) Streams(tenant string) []Stream {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t := s.tenantByName(tenant)
+	if t == nil {
+		return nil
+	}
+	out := make([]Stream, 0, len(t.streams))
+	for _, st := range t.streams {
+		if st.LastDataReceived != nil {
+			v := *st.LastDataReceived
+			st.LastDataReceived = &v
+		}
+		out = append(out, st)
+	}
+	return out
+}
+
+// PutStream adds a stream or replaces the one with the same id. An empty ID gets a new random id,
+// empty timestamps the current time.
+func (s *Server) PutStream(tenant string, st Stream) error {
+	st, err := normalizeStream(st, time.Now())
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t, err := s.lookupTenant(tenant)
+	if err != nil {
+		return err
+	}
+	t.putStream(st)
+	return nil
+}
+
+// DeleteStream deletes a stream; SIEM agents that name it keep naming it, as after a portal edit.
+func (s *Server) DeleteStream(tenant, id string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t, err := s.lookupTenant(tenant)
+	if err != nil {
+		return err
+	}
+	i := t.findStream(id)
+	if i < 0 {
+		return notFoundf("tenant %q has no stream %q", tenant, id)
+	}
+	t.streams = append(t.streams[:i], t.streams[i+1:]...)
+	return nil
+}
+
+// Agents returns a tenant's SIEM agents sorted by id; nil when the tenant is unknown.
+func (s *Server) Agents(tenant string) []Agent {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t := s.tenantByName(tenant)
+	if t == nil {
+		return nil
+	}
+	out := []Agent{}
+	for _, a := range t.sortedAgents() {
+		c := *a
+		c.Streams = append([]string{}, a.Streams...)
+		out = append(out, c)
+	}
+	return out
+}
+
+// PutAgent creates an agent (an empty ID gets a new id) or replaces the agent with the same id. Only
+// the id and type are checked: the singleton and stream rules of the API do not apply.
+func (s *Server) PutAgent(tenant string, a Agent) error {
+	a, err := normalizeAgent(a, time.Now())
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t, err := s.lookupTenant(tenant)
+	if err != nil {
+		return err
+	}
+	t.agents[a.ID] = &a
+	return nil
+}
+
+// DeleteAgent deletes a SIEM agent.
+func (s *Server) DeleteAgent(tenant, id string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t, err := s.lookupTenant(tenant)
+	if err != nil {
+		return err
+	}
+	key := strings.ToLower(id)
+	if t.agents[key] == nil {
+		return notFoundf("tenant %q has no SIEM agent %q", tenant, id)
+	}
+	delete(t.agents, key)
+	return nil
+}
+
+// lookupWorkspace returns the tenant and workspace of a workspace ARM id; the caller holds s.mu.
+func (s *Server) lookupWorkspace(workspaceID string) (*tenant, *workspace, error) {
+	rt, ok := parseARMPath(workspaceID)
+	if !ok || rt.kind != routeWorkspace {
+		return nil, nil, fmt.Errorf("%q is not a workspace id; expected /subscriptions/{id}/resourceGroups/{rg}/providers/Microsoft.OperationalInsights/workspaces/{name}", workspaceID)
+	}
+	return s.findWorkspaceOf(rt)
+}
+
+// findWorkspaceOf returns the tenant and workspace a parsed route names; the caller holds s.mu.
+func (s *Server) findWorkspaceOf(rt armRoute) (*tenant, *workspace, error) {
+	t := s.tenantBySubscription(rt.subscription)
+	if t == nil {
+		return nil, nil, notFoundf("subscription %q is not owned by any tenant of this server", rt.subscription)
+	}
+	ws := t.findWorkspace(rt.resourceGroup, rt.workspace)
+	if ws == nil {
+		return nil, nil, notFoundf("workspace %q in resource group %q of subscription %s does not exist", rt.workspace, rt.resourceGroup, rt.subscription)
+	}
+	return t, ws, nil
+}
+
+// lookupConnector parses a data connector ARM id and returns its workspace and connector name; the
+// caller holds s.mu.
+func (s *Server) lookupConnector(connectorID string) (*tenant, *workspace, string, error) {
+	rt, ok := parseARMPath(connectorID)
+	if !ok || rt.kind != routeConnector {
+		return nil, nil, "", fmt.Errorf("%q is not a data connector id; expected <workspace id>/providers/Microsoft.SecurityInsights/dataConnectors/{name}", connectorID)
+	}
+	t, ws, err := s.findWorkspaceOf(rt)
+	return t, ws, rt.child, err
+}
+
+// DataConnectors returns the data connectors of a workspace as GET returns them, sorted by name; nil
+// when the workspace is unknown.
+func (s *Server) DataConnectors(workspaceID string) []json.RawMessage {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	_, ws, err := s.lookupWorkspace(workspaceID)
+	if err != nil {
+		return nil
+	}
+	keys := make([]string, 0, len(ws.connectors))
+	for k := range ws.connectors {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	out := []json.RawMessage{}
+	for _, k := range keys {
+		out = append(out, ws.connectors[k].render(ws))
+	}
+	return out
+}
+
+// DataConnector returns one data connector as GET returns it.
+func (s *Server) DataConnector(connectorID string) (json.RawMessage, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	_, ws, name, err := s.lookupConnector(connectorID)
+	if err != nil {
+		return nil, false
+	}
+	c := ws.connectors[strings.ToLower(name)]
+	if c == nil {
+		return nil, false
+	}
+	return c.render(ws), true
+}
+
+// PutDataConnector stores a data connector body as a portal user would, without applying any rule
+// (not even Sentinel being enabled); the body must be a JSON object.
+func (s *Server) PutDataConnector(connectorID string, body json.RawMessage) error {
+	fields, err := connectorBody(body)
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t, ws, name, err := s.lookupConnector(connectorID)
+	if err != nil {
+		return err
+	}
+	by := "admin@" + t.domain
+	now := time.Now()
+	if c := ws.connectors[strings.ToLower(name)]; c != nil {
+		c.update(fields, by, "User", now)
+		return nil
+	}
+	ws.connectors[strings.ToLower(name)] = newDataConnector(name, fields, by, "User", now)
+	return nil
+}
+
+// DeleteDataConnector deletes a data connector.
+func (s *Server) DeleteDataConnector(connectorID string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	_, ws, name, err := s.lookupConnector(connectorID)
+	if err != nil {
+		return err
+	}
+	if ws.connectors[strings.ToLower(name)] == nil {
+		return notFoundf("data connector %q does not exist in workspace %q", name, ws.name)
+	}
+	delete(ws.connectors, strings.ToLower(name))
+	return nil
+}
+
+// SetSentinelEnabled turns Microsoft Sentinel on or off for a workspace; its data connectors stay stored.
+func (s *Server) SetSentinelEnabled(workspaceID string, enabled bool) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	_, ws, err := s.lookupWorkspace(workspaceID)
+	if err != nil {
+		return err
+	}
+	ws.sentinel = enabled
+	return nil
+}
+
+// SetLicenseValid sets whether a tenant has a Defender for Cloud Apps license: without one, Cloud Apps
+// calls answer 403 and PUT of a MicrosoftCloudAppSecurity connector answers 401 InvalidLicense.
+func (s *Server) SetLicenseValid(name string, valid bool) error {
+	return s.editTenant(name, func(t *tenant) { t.licenseValid = valid })
+}
+
+// SetRolePresent sets whether the tenant's callers hold the needed roles: without them, data connector
+// writes answer 403 AuthorizationFailed and SIEM agent writes answer 403.
+func (s *Server) SetRolePresent(name string, present bool) error {
+	return s.editTenant(name, func(t *tenant) { t.rolePresent = present })
+}
+
+// SetStreamsEnvelope sets how the tenant's streams list is wrapped: EnvelopeStreams, EnvelopeArray or EnvelopeData.
+func (s *Server) SetStreamsEnvelope(name string, envelope string) error {
+	if err := validateEnvelope(envelope); err != nil {
+		return err
+	}
+	return s.editTenant(name, func(t *tenant) { t.envelope = envelope })
+}
+
+// editTenant applies an edit to a tenant under the lock.
+func (s *Server) editTenant(name string, edit func(*tenant)) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t, err := s.lookupTenant(name)
+	if err != nil {
+		return err
+	}
+	edit(t)
+	return nil
+}
+
+// SetCloudAppsRateLimit changes the Cloud Apps throttle: limit requests per sliding window and
+// tenant; a limit <= 0 turns throttling off and a window <= 0 keeps the current window.
+func (s *Server) SetCloudAppsRateLimit(limit int, window time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.rateLimit = limit
+	if limit <= 0 {
+		s.rateLimit = -1
+	}
+	if window > 0 {
+		s.rateWindow = window
+	}
+}
+
+// CloudAppsRateLimit returns the current Cloud Apps throttle: the limit (negative when off) and the window.
+func (s *Server) CloudAppsRateLimit() (int, time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.rateLimit, s.rateWindow
+}
