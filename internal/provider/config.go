@@ -178,7 +178,8 @@ func (p *mcasProvider) Configure(ctx context.Context, req provider.ConfigureRequ
 	clientOptions := azcore.ClientOptions{
 		Cloud:     settings.Cloud,
 		Transport: p.opts.transport,
-		Telemetry: policy.TelemetryOptions{ApplicationID: "terraform-provider-mcas/" + p.version},
+		// azcore keeps at most 24 characters of the application id, so the name is short.
+		Telemetry: policy.TelemetryOptions{ApplicationID: "tf-mcas/" + p.version},
 	}
 	if p.opts.retry != nil {
 		clientOptions.Retry = *p.opts.retry
