@@ -21,7 +21,7 @@ func TestAccSentinelIntegration_halfWayFailure(t *testing.T) {
 	cfg := f.config("")
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: factories(f.srv),
-		CheckDestroy:             f.expectNothingLeft(3, 0),
+		CheckDestroy:             f.expectNothingLeft(),
 		Steps: []resource.TestStep{
 			{
 				PreConfig: func() {
@@ -62,7 +62,7 @@ func TestAccSentinelIntegration_updateHalfWayFailure(t *testing.T) {
 	cfg := f.config("")
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: factories(f.srv),
-		CheckDestroy:             f.expectNothingLeft(3, 0),
+		CheckDestroy:             f.expectNothingLeft(),
 		Steps: []resource.TestStep{
 			{Config: cfg, Check: f.expectServer(true, true)},
 			{

@@ -115,9 +115,27 @@ func (f *integrationFixture) expectServer(alerts, discovery bool, streams ...str
 	}
 }
 
-// expectNothingLeft checks that neither half is left on the server and that the other tenant objects
-// (generic agents, other connector kinds) are untouched.
-func (f *integrationFixture) expectNothingLeft(otherConnectors, genericAgents int) resource.TestCheckFunc {
+// othersSnapshot renders what the tenant holds besides the integration: generic SIEM agents and data
+// connectors of other kinds (with their etags, which change on every write).
+func (f *integrationFixture) othersSnapshot() string {
+	var b strings.Builder
+	for _, a := range f.srv.Agents(f.info.Name) {
+		if a.AgentType != "sentinel" {
+			fmt.Fprintf(&b, "agent %+v\n", a)
+		}
+	}
+	for _, raw := range f.srv.DataConnectors(f.info.WorkspaceID) {
+		if !strings.Contains(string(raw), `"MicrosoftCloudAppSecurity"`) {
+			fmt.Fprintf(&b, "connector %s\n", raw)
+		}
+	}
+	return b.String()
+}
+
+// expectNothingLeft returns a check that neither half is left on the server and that the tenant's
+// other objects (generic agents, connectors of other kinds) are exactly as they were when it was called.
+func (f *integrationFixture) expectNothingLeft() resource.TestCheckFunc {
+	before := f.othersSnapshot()
 	return func(*terraform.State) error {
 		if n := len(f.sentinelAgents()); n != 0 {
 			return fmt.Errorf("%d Sentinel agents left on the server", n)
@@ -125,11 +143,8 @@ func (f *integrationFixture) expectNothingLeft(otherConnectors, genericAgents in
 		if n := len(f.mcasConnectors()); n != 0 {
 			return fmt.Errorf("%d MCAS connectors left on the server", n)
 		}
-		if n := len(f.srv.DataConnectors(f.info.WorkspaceID)); n != otherConnectors {
-			return fmt.Errorf("the workspace holds %d connectors, want the %d of other kinds untouched", n, otherConnectors)
-		}
-		if n := len(f.srv.Agents(f.info.Name)); n != genericAgents {
-			return fmt.Errorf("the tenant holds %d SIEM agents, want its %d generic agents untouched", n, genericAgents)
+		if after := f.othersSnapshot(); after != before {
+			return fmt.Errorf("objects that do not belong to the integration changed:\nbefore:\n%s\nafter:\n%s", before, after)
 		}
 		return nil
 	}
@@ -201,7 +216,7 @@ timeouts {
 }`, f.info.TenantID, f.info.TenantID, palo, finance)
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: factories(f.srv),
-		CheckDestroy:             f.expectNothingLeft(3, 1),
+		CheckDestroy:             f.expectNothingLeft(),
 		Steps: []resource.TestStep{
 			{
 				Config:            f.config(""),
@@ -240,6 +255,26 @@ timeouts {
 					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
 				},
 			},
+			{
+				// A new connector name replaces the integration: the old connector goes, one agent stays.
+				Config: f.config(`connector_name = "mcas-terraform"`),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(integrationAddr, tfjsonpath.New("connector_name"), knownvalue.StringExact("mcas-terraform")),
+					statecheck.ExpectKnownValue(integrationAddr, tfjsonpath.New("id"), knownvalue.StringExact(f.info.WorkspaceID+"/providers/Microsoft.SecurityInsights/dataConnectors/mcas-terraform")),
+				},
+				Check: func(*terraform.State) error {
+					connectors := f.mcasConnectors()
+					if len(connectors) != 1 || !strings.HasSuffix(fmt.Sprint(connectors[0]["id"]), "/mcas-terraform") || len(f.sentinelAgents()) != 1 {
+						return fmt.Errorf("after the replacement the server holds connectors %v and %d Sentinel agents", connectors, len(f.sentinelAgents()))
+					}
+					return nil
+				},
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply:             []plancheck.PlanCheck{plancheck.ExpectResourceAction(integrationAddr, plancheck.ResourceActionDestroyBeforeCreate)},
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+			},
+
 			{
 				ResourceName:            integrationAddr,
 				ImportState:             true,
@@ -286,7 +321,7 @@ func TestAccSentinelIntegration_drift(t *testing.T) {
 	}
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: factories(f.srv),
-		CheckDestroy:             f.expectNothingLeft(3, 0),
+		CheckDestroy:             f.expectNothingLeft(),
 		Steps: []resource.TestStep{
 			{Config: cfg, Check: f.expectServer(true, true, palo, zscaler)},
 			drift("agent deleted", plancheck.ResourceActionUpdate, func() { must(f.srv.DeleteAgent("contoso", agent().ID)) }),
