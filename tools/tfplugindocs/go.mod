@@ -1,4 +1,4 @@
-module github.com/mcas-terraform/terraform-provider-mcas/tools
+module github.com/mcas-terraform/terraform-provider-mcas/tools/tfplugindocs
 
 go 1.26.0
 
