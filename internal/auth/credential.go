@@ -172,7 +172,7 @@ func NewCredential(s Settings, clientOptions azcore.ClientOptions) (*Credential,
 		}
 		certs, key, err := azidentity.ParseCertificates(s.ClientCertificate, []byte(s.ClientCertificatePassword))
 		if err != nil {
-			return nil, fmt.Errorf("%s: the certificate could not be read (%v); it must be a PKCS#12 archive (with client_certificate_password when it has one) or PEM holding the certificate and an unencrypted private key", MethodCertificate, err)
+			return nil, fmt.Errorf("%s: the certificate could not be read (%s); it must be a PKCS#12 archive (with client_certificate_password when it has one) or PEM holding the certificate and an unencrypted private key", MethodCertificate, certificateReason(err))
 		}
 		cred, err := azidentity.NewClientCertificateCredential(s.TenantID, s.ClientID, certs, key,
 			&azidentity.ClientCertificateCredentialOptions{ClientOptions: clientOptions, DisableInstanceDiscovery: s.DisableInstanceDiscovery})
@@ -275,4 +275,17 @@ func (e *ChainError) Unwrap() []error {
 		errs[i] = a.Err
 	}
 	return errs
+}
+
+// certificateReason says why a client certificate could not be read, without the ASN.1 details that
+// the PKCS#12 parser gives for data that is not an archive at all.
+func certificateReason(err error) string {
+	msg := err.Error()
+	switch {
+	case strings.Contains(msg, "decryption password incorrect"):
+		return "the password is wrong; check client_certificate_password (ARM_CLIENT_CERTIFICATE_PASSWORD)"
+	case strings.Contains(msg, "asn1:"):
+		return "the data is neither a PKCS#12 archive nor PEM"
+	}
+	return msg
 }

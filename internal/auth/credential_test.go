@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -210,7 +211,7 @@ func TestRequestAssertion(t *testing.T) {
 		}
 		n := served.Add(1)
 		w.Header().Set("Content-Type", "application/json")
-		_, _ = w.Write([]byte(`{"count":1,"value":"federated-` + string(rune('0'+n)) + `"}`))
+		_, _ = w.Write([]byte(`{"count":1,"value":"federated-` + strconv.Itoa(int(n)) + `"}`))
 	}))
 	defer srv.Close()
 

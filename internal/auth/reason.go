@@ -3,6 +3,8 @@ package auth
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
@@ -13,29 +15,9 @@ import (
 const maxReason = 400
 
 // Reason condenses an authentication error into one line: Microsoft Entra ID's error description when
-// the error carries its answer, otherwise the first line of the error text.
+// the error carries its answer; otherwise the first line of the error text, followed by the message
+// of the endpoint's answer (a managed identity endpoint, Azure DevOps) or at least its status.
 func Reason(err error) string {
-	var authErr *azidentity.AuthenticationFailedError
-	if errors.As(err, &authErr) && authErr.RawResponse != nil && authErr.RawResponse.Body != nil {
-		body, readErr := runtime.Payload(authErr.RawResponse)
-		if readErr == nil {
-			var entra struct {
-				Error       string `json:"error"`
-				Description string `json:"error_description"`
-			}
-			if json.Unmarshal(body, &entra) == nil && (entra.Description != "" || entra.Error != "") {
-				desc := entra.Description
-				// Entra appends trace and correlation ids and a timestamp, usually on lines of their own.
-				if i := strings.IndexAny(desc, "\r\n"); i >= 0 {
-					desc = desc[:i]
-				}
-				if i := strings.Index(desc, " Trace ID:"); i >= 0 {
-					desc = desc[:i]
-				}
-				return clip(strings.TrimSpace(entra.Error + ": " + desc))
-			}
-		}
-	}
 	msg := err.Error()
 	if i := strings.IndexAny(msg, "\r\n"); i >= 0 {
 		msg = msg[:i]
@@ -43,7 +25,43 @@ func Reason(err error) string {
 	if i := strings.Index(msg, " To troubleshoot, visit"); i >= 0 {
 		msg = msg[:i]
 	}
-	return clip(strings.TrimSpace(msg))
+	msg = strings.TrimSpace(msg)
+
+	var authErr *azidentity.AuthenticationFailedError
+	if !errors.As(err, &authErr) || authErr.RawResponse == nil || authErr.RawResponse.Body == nil {
+		return clip(msg)
+	}
+	body, readErr := runtime.Payload(authErr.RawResponse)
+	if readErr != nil {
+		return clip(msg)
+	}
+	var answer struct {
+		Error       json.RawMessage `json:"error"`
+		Description string          `json:"error_description"`
+		Message     string          `json:"message"`
+	}
+	_ = json.Unmarshal(body, &answer)
+	var code string
+	_ = json.Unmarshal(answer.Error, &code)
+	if answer.Description != "" || code != "" {
+		desc := answer.Description
+		// Entra appends trace and correlation ids and a timestamp, usually on lines of their own.
+		if i := strings.IndexAny(desc, "\r\n"); i >= 0 {
+			desc = desc[:i]
+		}
+		if i := strings.Index(desc, " Trace ID:"); i >= 0 {
+			desc = desc[:i]
+		}
+		return clip(strings.TrimSpace(code + ": " + desc))
+	}
+	status := authErr.RawResponse.StatusCode
+	if message := strings.Join(strings.Fields(answer.Message), " "); message != "" {
+		return clip(fmt.Sprintf("%s The endpoint answered HTTP %d: %s", msg, status, message))
+	}
+	if !strings.Contains(msg, strconv.Itoa(status)) {
+		return clip(fmt.Sprintf("%s The endpoint answered HTTP %d.", msg, status))
+	}
+	return clip(msg)
 }
 
 func clip(s string) string {

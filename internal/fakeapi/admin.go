@@ -194,6 +194,8 @@ func (s *Server) handleAdmin(r *http.Request) (int, any, error) {
 		return http.StatusNoContent, nil, nil
 	case route(http.MethodPost, "oidc", "token"):
 		return s.adminOIDCToken(r)
+	case route(http.MethodPost, "entra", "token"):
+		return s.adminAccessToken(r)
 	}
 	return 0, nil, notFound("no admin endpoint %s %s; see internal/fakeapi/README.md", r.Method, r.URL.Path)
 }
@@ -354,6 +356,23 @@ func (s *Server) adminOIDCToken(r *http.Request) (int, any, error) {
 	return http.StatusOK, map[string]string{"token": token}, nil
 }
 
+// adminAccessToken mints an access token as MintAccessToken does.
+func (s *Server) adminAccessToken(r *http.Request) (int, any, error) {
+	var req struct {
+		Tenant     string  `json:"tenant"`
+		Resource   string  `json:"resource"`
+		TTLSeconds float64 `json:"ttl_seconds"`
+	}
+	if err := decodeJSON(r, &req); err != nil {
+		return 0, nil, err
+	}
+	token, expires, err := s.MintAccessToken(req.Tenant, req.Resource, time.Duration(req.TTLSeconds*float64(time.Second)))
+	if err != nil {
+		return okOrError(err, 0, nil)
+	}
+	return http.StatusOK, map[string]any{"access_token": token, "expires_on": expires.Unix()}, nil
+}
+
 // adminFault is the JSON form of a Fault.
 type adminFault struct {
 	ID          string    `json:"id,omitempty"`
@@ -402,31 +421,36 @@ func (s *Server) adminThrottle() adminThrottle {
 // stateJSON is the whole world as GET /admin/state shows it. Credentials are left out: GET
 // /admin/tenants/{name} hands them out.
 type stateJSON struct {
-	URL                  string        `json:"url"`
-	CAFile               string        `json:"ca_file"`
-	OIDCIssuer           string        `json:"oidc_issuer"`
-	TokenLifetimeSeconds float64       `json:"token_lifetime_seconds"`
-	ConnectorPageSize    int           `json:"connector_page_size"`
-	Throttle             adminThrottle `json:"throttle"`
-	Tenants              []tenantJSON  `json:"tenants"`
-	Faults               []adminFault  `json:"faults"`
-	RequestCount         int           `json:"request_count"`
+	URL                           string        `json:"url"`
+	CAFile                        string        `json:"ca_file"`
+	OIDCIssuer                    string        `json:"oidc_issuer"`
+	AzureDevOpsOIDCRequestURI     string        `json:"azure_devops_oidc_request_uri"`
+	TokenLifetimeSeconds          float64       `json:"token_lifetime_seconds"`
+	FederatedTokenLifetimeSeconds float64       `json:"federated_token_lifetime_seconds"`
+	ConnectorPageSize             int           `json:"connector_page_size"`
+	Throttle                      adminThrottle `json:"throttle"`
+	Tenants                       []tenantJSON  `json:"tenants"`
+	Faults                        []adminFault  `json:"faults"`
+	RequestCount                  int           `json:"request_count"`
 }
 
 type tenantJSON struct {
-	Name            string          `json:"name"`
-	TenantID        string          `json:"tenant_id"`
-	Domain          string          `json:"domain"`
-	SubscriptionID  string          `json:"subscription_id"`
-	ResourceGroup   string          `json:"resource_group"`
-	PortalURL       string          `json:"portal_url"`
-	LicenseValid    bool            `json:"license_valid"`
-	RolePresent     bool            `json:"role_present"`
-	StreamsEnvelope string          `json:"streams_envelope"`
-	Apps            []appJSON       `json:"apps"`
-	Workspaces      []workspaceJSON `json:"workspaces"`
-	Streams         []Stream        `json:"streams"`
-	Agents          []Agent         `json:"agents"`
+	Name            string    `json:"name"`
+	TenantID        string    `json:"tenant_id"`
+	Domain          string    `json:"domain"`
+	SubscriptionID  string    `json:"subscription_id"`
+	ResourceGroup   string    `json:"resource_group"`
+	PortalURL       string    `json:"portal_url"`
+	LicenseValid    bool      `json:"license_valid"`
+	RolePresent     bool      `json:"role_present"`
+	StreamsEnvelope string    `json:"streams_envelope"`
+	Apps            []appJSON `json:"apps"`
+	// ManagedIdentityEndpoint is the IDENTITY_ENDPOINT of the tenant's App Service host.
+	ManagedIdentityEndpoint string                `json:"managed_identity_endpoint"`
+	ManagedIdentities       []managedIdentityJSON `json:"managed_identities"`
+	Workspaces              []workspaceJSON       `json:"workspaces"`
+	Streams                 []Stream              `json:"streams"`
+	Agents                  []Agent               `json:"agents"`
 }
 
 type appJSON struct {
@@ -436,6 +460,14 @@ type appJSON struct {
 	CertificateThumbprints []string              `json:"certificate_thumbprints"`
 	GeneratesCertificate   bool                  `json:"generates_certificate"`
 	FederatedCredentials   []FederatedCredential `json:"federated_credentials"`
+}
+
+type managedIdentityJSON struct {
+	Name           string `json:"name,omitempty"`
+	ClientID       string `json:"client_id"`
+	ObjectID       string `json:"object_id"`
+	ResourceID     string `json:"resource_id"`
+	SystemAssigned bool   `json:"system_assigned"`
 }
 
 type workspaceJSON struct {
@@ -453,15 +485,17 @@ func (s *Server) adminState() stateJSON {
 	faults := s.adminFaults()
 	names := s.TenantNames()
 	state := stateJSON{
-		URL:                  s.url,
-		CAFile:               s.caFile,
-		OIDCIssuer:           s.OIDCIssuer(),
-		TokenLifetimeSeconds: s.tokenLifetime.Seconds(),
-		ConnectorPageSize:    s.pageSize,
-		Throttle:             s.adminThrottle(),
-		Faults:               faults,
-		RequestCount:         len(s.Requests()),
-		Tenants:              []tenantJSON{},
+		URL:                           s.url,
+		CAFile:                        s.caFile,
+		OIDCIssuer:                    s.OIDCIssuer(),
+		AzureDevOpsOIDCRequestURI:     s.AzureDevOpsOIDCRequestURI(),
+		TokenLifetimeSeconds:          s.tokenLifetime.Seconds(),
+		FederatedTokenLifetimeSeconds: s.federatedTokenLifetime.Seconds(),
+		ConnectorPageSize:             s.pageSize,
+		Throttle:                      s.adminThrottle(),
+		Faults:                        faults,
+		RequestCount:                  len(s.Requests()),
+		Tenants:                       []tenantJSON{},
 	}
 	for _, name := range names {
 		streams, agents := s.Streams(name), s.Agents(name)
@@ -471,6 +505,11 @@ func (s *Server) adminState() stateJSON {
 			Name: t.name, TenantID: t.id, Domain: t.domain, SubscriptionID: t.subscriptionID, ResourceGroup: t.resourceGroup,
 			PortalURL: s.PortalURL(t.name), LicenseValid: t.licenseValid, RolePresent: t.rolePresent, StreamsEnvelope: t.envelope,
 			Apps: []appJSON{}, Workspaces: []workspaceJSON{}, Streams: streams, Agents: agents,
+			ManagedIdentityEndpoint: s.ManagedIdentityEndpoint(t.name), ManagedIdentities: []managedIdentityJSON{},
+		}
+		for _, mi := range t.identities {
+			tj.ManagedIdentities = append(tj.ManagedIdentities, managedIdentityJSON{Name: mi.name, ClientID: mi.clientID,
+				ObjectID: mi.objectID, ResourceID: mi.resourceID(t), SystemAssigned: mi.systemAssigned})
 		}
 		for _, a := range t.apps {
 			aj := appJSON{ClientID: a.clientID, ObjectID: a.objectID, HasSecret: a.secret != "", GeneratesCertificate: a.generate,
@@ -514,6 +553,10 @@ type tenantInfoJSON struct {
 	ClientSecret          string `json:"client_secret"`
 	ClientCertificatePEM  string `json:"client_certificate_pem"`
 	FederatedSubject      string `json:"federated_subject"`
+	ServiceConnectionID   string `json:"service_connection_id"`
+	SystemAssignedID      string `json:"system_assigned_identity_client_id"`
+	ManagedIdentityID     string `json:"managed_identity_client_id"`
+	ManagedIdentityRes    string `json:"managed_identity_resource_id"`
 	APIToken              string `json:"api_token"`
 }
 
@@ -523,7 +566,8 @@ func (t TenantInfo) MarshalJSON() ([]byte, error) {
 		Name: t.Name, TenantID: t.TenantID, Domain: t.Domain, SubscriptionID: t.SubscriptionID, ResourceGroup: t.ResourceGroup,
 		WorkspaceID: t.WorkspaceID, WorkspaceCustomerID: t.WorkspaceCustomerID, NoSentinelWorkspaceID: t.NoSentinelWorkspaceID,
 		PortalURL: t.PortalURL, ClientID: t.ClientID, ClientSecret: t.ClientSecret, ClientCertificatePEM: string(t.ClientCertificatePEM),
-		FederatedSubject: t.FederatedSubject, APIToken: t.APIToken,
+		FederatedSubject: t.FederatedSubject, ServiceConnectionID: t.ServiceConnectionID, SystemAssignedID: t.SystemAssignedIdentityClientID,
+		ManagedIdentityID: t.ManagedIdentityClientID, ManagedIdentityRes: t.ManagedIdentityResourceID, APIToken: t.APIToken,
 	})
 }
 
@@ -536,7 +580,9 @@ func (t *TenantInfo) UnmarshalJSON(data []byte) error {
 	*t = TenantInfo{
 		Name: j.Name, TenantID: j.TenantID, Domain: j.Domain, SubscriptionID: j.SubscriptionID, ResourceGroup: j.ResourceGroup,
 		WorkspaceID: j.WorkspaceID, WorkspaceCustomerID: j.WorkspaceCustomerID, NoSentinelWorkspaceID: j.NoSentinelWorkspaceID,
-		PortalURL: j.PortalURL, ClientID: j.ClientID, ClientSecret: j.ClientSecret, FederatedSubject: j.FederatedSubject, APIToken: j.APIToken,
+		PortalURL: j.PortalURL, ClientID: j.ClientID, ClientSecret: j.ClientSecret, FederatedSubject: j.FederatedSubject,
+		ServiceConnectionID: j.ServiceConnectionID, SystemAssignedIdentityClientID: j.SystemAssignedID,
+		ManagedIdentityClientID: j.ManagedIdentityID, ManagedIdentityResourceID: j.ManagedIdentityRes, APIToken: j.APIToken,
 	}
 	if j.ClientCertificatePEM != "" {
 		t.ClientCertificatePEM = []byte(j.ClientCertificatePEM)

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -18,6 +19,15 @@ import (
 
 // clientAssertionType is the only client_assertion_type Microsoft Entra accepts.
 const clientAssertionType = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+
+// AzureCLIAppID is the application id of the Azure CLI, the appid claim of the tokens MintAccessToken
+// returns.
+const AzureCLIAppID = "04b07795-8ddb-461a-bbee-02f9e1bf7b46"
+
+// accessTokenLeeway is how long after its exp claim Resource Manager and Cloud Apps still accept an
+// access token. The real services allow several minutes of clock skew; a few seconds are enough here
+// for a token that expires while its request is in flight, and keep expiry observable in tests.
+const accessTokenLeeway = 5 * time.Second
 
 // serveEntra serves /{tenant}/v2.0/.well-known/openid-configuration, /{tenant}/oauth2/v2.0/token and
 // /{tenant}/discovery/v2.0/keys.
@@ -405,25 +415,75 @@ func containsFold(values []string, wanted ...string) bool {
 
 // issueAccessToken mints an access token of an app for a resource. The caller holds s.mu.
 func (s *Server) issueAccessToken(t *tenant, a *app, resource string) (string, error) {
-	now := time.Now()
-	claims := jwt.MapClaims{
-		"aud":   resource,
-		"iss":   s.url + "/" + t.id + "/v2.0",
-		"iat":   now.Unix(),
-		"nbf":   now.Unix(),
-		"exp":   now.Add(s.tokenLifetime).Unix(),
-		"tid":   t.id,
+	token, _, err := s.signAccessToken(t, resource, s.tokenLifetime, jwt.MapClaims{
 		"appid": a.clientID,
 		"azp":   a.clientID,
 		"oid":   a.objectID,
 		"sub":   a.objectID,
 		"idtyp": "app",
-		"ver":   "2.0",
-		"uti":   randomString(22, alphanumeric),
+	})
+	return token, err
+}
+
+// signAccessToken signs an access token of tenant t for a resource, valid for ttl (already expired
+// that long ago when ttl is negative), with the claims of its principal, and returns it with its
+// expiry.
+func (s *Server) signAccessToken(t *tenant, resource string, ttl time.Duration, principal jwt.MapClaims) (string, time.Time, error) {
+	now := time.Now()
+	issued := now
+	if ttl < 0 {
+		issued = now.Add(ttl - time.Hour)
+	}
+	expires := now.Add(ttl)
+	claims := jwt.MapClaims{
+		"aud": resource,
+		"iss": s.url + "/" + t.id + "/v2.0",
+		"iat": issued.Unix(),
+		"nbf": issued.Unix(),
+		"exp": expires.Unix(),
+		"tid": t.id,
+		"ver": "2.0",
+		"uti": randomString(22, alphanumeric),
+	}
+	for k, v := range principal {
+		claims[k] = v
 	}
 	token := jwt.NewWithClaims(jwt.SigningMethodRS256, claims)
 	token.Header["kid"] = s.tokenKey.kid
-	return token.SignedString(s.tokenKey.key)
+	signed, err := token.SignedString(s.tokenKey.key)
+	if err != nil {
+		return "", time.Time{}, fmt.Errorf("signing the access token: %w", err)
+	}
+	return signed, time.Unix(expires.Unix(), 0), nil
+}
+
+// MintAccessToken returns an access token of the tenant's administrator, signed in to the Azure CLI,
+// for a resource (an audience the token endpoint knows, such as ResourceManagerAudience or
+// CloudAppsAudience), and its expiry. It is what a stand-in of the Azure CLI hands out. A ttl of 0 means
+// Options.TokenLifetime; a negative ttl returns a token that expired that long ago.
+func (s *Server) MintAccessToken(tenant, resource string, ttl time.Duration) (string, time.Time, error) {
+	if !knownResource(resource) {
+		return "", time.Time{}, fmt.Errorf("the resource %q is unknown; use %s, %s or %s", resource, ResourceManagerAudience, CloudAppsAudience, LogAnalyticsAudience)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t, err := s.lookupTenant(tenant)
+	if err != nil {
+		return "", time.Time{}, err
+	}
+	if ttl == 0 {
+		ttl = s.tokenLifetime
+	}
+	user := uuid.NewSHA1(uuid.NameSpaceOID, []byte("admin@"+t.domain)).String()
+	return s.signAccessToken(t, resource, ttl, jwt.MapClaims{
+		"appid": AzureCLIAppID,
+		"azp":   AzureCLIAppID,
+		"oid":   user,
+		"sub":   user,
+		"upn":   "admin@" + t.domain,
+		"idtyp": "user",
+		"scp":   "user_impersonation",
+	})
 }
 
 // accessClaims are the claims of an access token the fake issued.
@@ -441,7 +501,7 @@ var errTokenExpired = errors.New("the access token has expired")
 // audience is left to the caller.
 func (s *Server) verifyAccessToken(raw string) (*accessClaims, error) {
 	claims := &accessClaims{}
-	_, err := jwt.NewParser(jwt.WithValidMethods([]string{"RS256"}), jwt.WithExpirationRequired()).
+	_, err := jwt.NewParser(jwt.WithValidMethods([]string{"RS256"}), jwt.WithExpirationRequired(), jwt.WithLeeway(accessTokenLeeway)).
 		ParseWithClaims(raw, claims, func(*jwt.Token) (any, error) { return &s.tokenKey.key.PublicKey, nil })
 	switch {
 	case errors.Is(err, jwt.ErrTokenExpired):
@@ -452,6 +512,37 @@ func (s *Server) verifyAccessToken(raw string) (*accessClaims, error) {
 		return nil, errors.New("the access token is invalid: its issuer is not this server's token issuer for its tenant")
 	}
 	return claims, nil
+}
+
+// credentialOwner returns the tenant name (and, for an access token, the appid claim) of the credential
+// in an Authorization header: an access token this server signed, whether or not it has expired, or a
+// legacy Cloud Apps API token. Both are empty for anything else.
+func (s *Server) credentialOwner(header string) (tenantName, appID string) {
+	scheme, value, _ := strings.Cut(header, " ")
+	value = strings.TrimSpace(value)
+	switch {
+	case strings.EqualFold(scheme, "Bearer"):
+		claims := &accessClaims{}
+		_, err := jwt.NewParser(jwt.WithValidMethods([]string{"RS256"}), jwt.WithoutClaimsValidation()).
+			ParseWithClaims(value, claims, func(*jwt.Token) (any, error) { return &s.tokenKey.key.PublicKey, nil })
+		if err != nil || claims.Issuer != s.url+"/"+claims.TenantID+"/v2.0" {
+			return "", ""
+		}
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if t := s.tenantByIDOrDomain(claims.TenantID); t != nil {
+			return t.name, claims.AppID
+		}
+	case strings.EqualFold(scheme, "Token"):
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		for _, t := range s.tenants {
+			if slices.Contains(t.apiTokens, value) {
+				return t.name, ""
+			}
+		}
+	}
+	return "", ""
 }
 
 // writeEntraError writes an error in Microsoft Entra's token endpoint format.

@@ -12,7 +12,7 @@ import (
 	"github.com/google/uuid"
 )
 
-// defaultFederatedTokenTTL is the lifetime of federated tokens when none is given, like GitHub's.
+// defaultFederatedTokenTTL is the default of Options.FederatedTokenLifetime, like GitHub's.
 const defaultFederatedTokenTTL = 10 * time.Minute
 
 // OIDCIssuer returns the issuer of the server's own OpenID Connect provider, which plays the
@@ -29,8 +29,9 @@ func (s *Server) GitHubRequestURL(tenant string) string {
 func (s *Server) GitHubRequestToken() string { return s.githubRequestToken }
 
 // MintFederatedToken returns a federated token of the server's OIDC issuer with the subject and
-// audience of the tenant's first federated credential that trusts this issuer. A ttl of 0 means ten
-// minutes; a negative ttl returns a token that expired that long ago.
+// audience of the tenant's first federated credential that trusts this issuer. A ttl of 0 means
+// Options.FederatedTokenLifetime (default ten minutes); a negative ttl returns a token that expired
+// that long ago.
 func (s *Server) MintFederatedToken(tenant string, ttl time.Duration) (string, error) {
 	cred, err := s.defaultFederatedCredential(tenant)
 	if err != nil {
@@ -63,7 +64,7 @@ func (s *Server) defaultFederatedCredential(tenant string) (FederatedCredential,
 // MintFederatedToken.
 func (s *Server) MintOIDCToken(subject, audience string, ttl time.Duration) (string, error) {
 	if ttl == 0 {
-		ttl = defaultFederatedTokenTTL
+		ttl = s.federatedTokenLifetime
 	}
 	now := time.Now()
 	expires := now.Add(ttl)

@@ -14,8 +14,15 @@ type Request struct {
 	// Status is the status answered; 0 when the connection was reset without an answer.
 	Status int `json:"status"`
 	// Tenant is the name of the tenant the request concerned, when the server could tell.
-	Tenant string    `json:"tenant"`
-	Time   time.Time `json:"time"`
+	Tenant string `json:"tenant"`
+	// TokenTenant is the name of the tenant whose credential the request's Authorization header
+	// carried: the tenant of an access token this server signed (expired or not), or the owner of a
+	// legacy Cloud Apps API token; empty when the header carried neither.
+	TokenTenant string `json:"token_tenant"`
+	// TokenAppID is the appid claim of that access token: the client id of the app registration or
+	// managed identity, or the Azure CLI's application id for tokens of MintAccessToken.
+	TokenAppID string    `json:"token_app_id"`
+	Time       time.Time `json:"time"`
 }
 
 // Requests returns every request seen since the start or the last ResetRequests, oldest first.

@@ -17,10 +17,13 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/google/uuid"
 )
 
 // Audiences (resources) of the tokens the fake Entra endpoint issues.
@@ -44,6 +47,9 @@ type Options struct {
 	World *World
 	// TokenLifetime is the lifetime of access tokens; default 1h.
 	TokenLifetime time.Duration
+	// FederatedTokenLifetime is the lifetime of the federated tokens that the GitHub-Actions-style and
+	// Azure DevOps request endpoints hand out, and of MintFederatedToken's with a ttl of 0; default 10m.
+	FederatedTokenLifetime time.Duration
 	// CloudAppsRateLimit is the number of Cloud Apps requests allowed per window and tenant; default 30,
 	// negative means unlimited.
 	CloudAppsRateLimit int
@@ -65,11 +71,15 @@ type Server struct {
 	httpServer *http.Server
 	logf       func(format string, args ...any)
 
-	tokenKey           *signingKey // signs Entra access tokens
-	oidcKey            *signingKey // signs federated tokens of the server's own OIDC issuer
-	githubRequestToken string
-	tokenLifetime      time.Duration
-	pageSize           int
+	tokenKey               *signingKey // signs Entra access tokens
+	oidcKey                *signingKey // signs federated tokens of the server's own OIDC issuer
+	githubRequestToken     string
+	identityHeader         string // the App Service managed identity secret (IDENTITY_HEADER)
+	devOpsAccessToken      string // the Azure DevOps pipeline's System.AccessToken
+	devOpsJobPath          string // the plan and job part of the Azure DevOps OIDC request URI
+	tokenLifetime          time.Duration
+	federatedTokenLifetime time.Duration
+	pageSize               int
 
 	closeMu  sync.RWMutex
 	closed   bool
@@ -92,18 +102,24 @@ func Start(opts Options) (*Server, error) {
 	switch {
 	case opts.TokenLifetime < 0:
 		return nil, fmt.Errorf("fakeapi: TokenLifetime %s is negative; use a positive duration or 0 for the default of 1h", opts.TokenLifetime)
+	case opts.FederatedTokenLifetime < 0:
+		return nil, fmt.Errorf("fakeapi: FederatedTokenLifetime %s is negative; use a positive duration or 0 for the default of 10m", opts.FederatedTokenLifetime)
 	case opts.CloudAppsRateWindow < 0:
 		return nil, fmt.Errorf("fakeapi: CloudAppsRateWindow %s is negative; use a positive duration or 0 for the default of 1m", opts.CloudAppsRateWindow)
 	case opts.ConnectorPageSize < 0:
 		return nil, fmt.Errorf("fakeapi: ConnectorPageSize %d is negative; use a positive size or 0 for the default of 4", opts.ConnectorPageSize)
 	}
 	s := &Server{
-		logf:               opts.Logf,
-		githubRequestToken: randomString(48, alphanumeric),
-		tokenLifetime:      defaultDuration(opts.TokenLifetime, time.Hour),
-		pageSize:           opts.ConnectorPageSize,
-		rateLimit:          opts.CloudAppsRateLimit,
-		rateWindow:         defaultDuration(opts.CloudAppsRateWindow, time.Minute),
+		logf:                   opts.Logf,
+		githubRequestToken:     randomString(48, alphanumeric),
+		identityHeader:         uuid.NewString(),
+		devOpsAccessToken:      randomString(52, alphanumeric),
+		devOpsJobPath:          "plans/" + uuid.NewString() + "/jobs/" + uuid.NewString(),
+		tokenLifetime:          defaultDuration(opts.TokenLifetime, time.Hour),
+		federatedTokenLifetime: defaultDuration(opts.FederatedTokenLifetime, defaultFederatedTokenTTL),
+		pageSize:               opts.ConnectorPageSize,
+		rateLimit:              opts.CloudAppsRateLimit,
+		rateWindow:             defaultDuration(opts.CloudAppsRateWindow, time.Minute),
 	}
 	if s.pageSize == 0 {
 		s.pageSize = 4
@@ -120,7 +136,11 @@ func Start(opts Options) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("fakeapi: listening on %s: %w; choose a free address with -addr or Options.Addr", opts.Addr, err)
 	}
-	addr := ln.Addr().(*net.TCPAddr)
+	addr, ok := ln.Addr().(*net.TCPAddr)
+	if !ok {
+		ln.Close()
+		return nil, fmt.Errorf("fakeapi: %s is not a TCP address; give Options.Addr as host:port", opts.Addr)
+	}
 	host := addr.IP.String()
 	if addr.IP.IsUnspecified() {
 		host = "127.0.0.1"
@@ -268,9 +288,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rec := &statusRecorder{ResponseWriter: w}
 	received := time.Now()
 	tenantName := s.tenantOfRequest(r)
+	tokenTenant, tokenAppID := s.credentialOwner(r.Header.Get("Authorization"))
 	s.serveWithFaults(rec, r, s.takeFault(r.Method, r.URL.Path))
 
-	req := Request{Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Status: rec.status, Tenant: tenantName, Time: received}
+	req := Request{Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Status: rec.status, Tenant: tenantName,
+		TokenTenant: tokenTenant, TokenAppID: tokenAppID, Time: received}
 	s.mu.Lock()
 	s.requests = append(s.requests, req)
 	s.mu.Unlock()
@@ -288,9 +310,13 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request) {
 		s.serveARM(w, r)
 	case apiEntra:
 		s.serveEntra(w, r)
+	case apiManagedIdentity:
+		s.serveManagedIdentity(w, r)
+	case apiAzureDevOps:
+		s.serveAzureDevOps(w, r)
 	default:
 		writeARMError(w, http.StatusNotFound, "NotFound", fmt.Sprintf(
-			"The fake API server has no endpoint %s. It serves /{tenant}/oauth2/v2.0/token, /subscriptions/..., /mcas/{tenant}/api/..., /oidc/... and /admin/.",
+			"The fake API server has no endpoint %s. It serves /{tenant}/oauth2/v2.0/token, /subscriptions/..., /mcas/{tenant}/api/..., /oidc/..., /msi/{tenant}/token, /devops/... and /admin/.",
 			r.URL.Path))
 	}
 }
@@ -304,6 +330,8 @@ const (
 	apiARM
 	apiCloudApps
 	apiOIDC
+	apiManagedIdentity
+	apiAzureDevOps
 )
 
 var entraPathRE = regexp.MustCompile(`^/[^/]+/(oauth2/v2\.0/token|v2\.0/\.well-known/openid-configuration|discovery/v2\.0/keys)/?$`)
@@ -313,6 +341,10 @@ func apiOf(path string) api {
 	switch {
 	case path == "/oidc" || strings.HasPrefix(path, "/oidc/"):
 		return apiOIDC
+	case strings.HasPrefix(path, "/msi/"):
+		return apiManagedIdentity
+	case strings.HasPrefix(path, "/devops/"):
+		return apiAzureDevOps
 	case strings.HasPrefix(path, "/mcas/"):
 		return apiCloudApps
 	case len(path) >= len("/subscriptions/") && strings.EqualFold(path[:len("/subscriptions/")], "/subscriptions/"):
@@ -324,7 +356,8 @@ func apiOf(path string) api {
 }
 
 // tenantOfRequest returns the name of the tenant a request concerns, from its path (or the tenant
-// query parameter of the GitHub token endpoint); "" when no tenant matches.
+// query parameter of the GitHub token endpoint, or the service connection of the Azure DevOps OIDC
+// endpoint); "" when no tenant matches.
 func (s *Server) tenantOfRequest(r *http.Request) string {
 	segs := strings.Split(strings.TrimPrefix(r.URL.Path, "/"), "/")
 	s.mu.Lock()
@@ -339,6 +372,10 @@ func (s *Server) tenantOfRequest(r *http.Request) string {
 		t = s.tenantByIDOrDomain(segs[0])
 	case apiOIDC:
 		t = s.tenantByName(r.URL.Query().Get("tenant"))
+	case apiManagedIdentity:
+		t = s.tenantByName(segs[1])
+	case apiAzureDevOps:
+		t, _ = s.serviceConnection(r.URL.Query().Get("serviceConnectionId"))
 	}
 	if t == nil {
 		return ""
@@ -450,11 +487,14 @@ func (s *Server) addTenant(spec TenantSpec) (*tenant, error) {
 		case other.subscriptionID == t.subscriptionID:
 			return nil, fmt.Errorf("subscription %s is already owned by tenant %q", t.subscriptionID, other.name)
 		}
-		for _, a := range t.apps {
-			for _, b := range other.apps {
-				if a.clientID == b.clientID {
-					return nil, fmt.Errorf("client id %s is already registered in tenant %q", a.clientID, other.name)
-				}
+		for _, id := range t.principalIDs() {
+			if slices.Contains(other.principalIDs(), id) {
+				return nil, fmt.Errorf("client id %s is already registered in tenant %q", id, other.name)
+			}
+		}
+		for _, id := range t.serviceConnectionIDs() {
+			if slices.Contains(other.serviceConnectionIDs(), id) {
+				return nil, fmt.Errorf("service connection %s already belongs to tenant %q", id, other.name)
 			}
 		}
 	}
@@ -490,6 +530,15 @@ type TenantInfo struct {
 	ClientCertificatePEM []byte
 	// FederatedSubject is the subject of that app's first federated credential.
 	FederatedSubject string
+	// ServiceConnectionID is the Azure DevOps service connection of that app's first federated
+	// credential that has one.
+	ServiceConnectionID string
+	// SystemAssignedIdentityClientID is the client id of the system-assigned managed identity of the
+	// tenant's App Service host, when it has one.
+	SystemAssignedIdentityClientID string
+	// ManagedIdentityClientID and ManagedIdentityResourceID identify the tenant's first user-assigned
+	// managed identity, when it has one.
+	ManagedIdentityClientID, ManagedIdentityResourceID string
 	// APIToken is the tenant's first legacy Cloud Apps API token.
 	APIToken string
 }
@@ -532,6 +581,14 @@ func (s *Server) tenantInfo(t *tenant, withCert bool) (TenantInfo, error) {
 	if len(t.apiTokens) > 0 {
 		info.APIToken = t.apiTokens[0]
 	}
+	for _, mi := range t.identities {
+		switch {
+		case mi.systemAssigned:
+			info.SystemAssignedIdentityClientID = mi.clientID
+		case info.ManagedIdentityClientID == "":
+			info.ManagedIdentityClientID, info.ManagedIdentityResourceID = mi.clientID, mi.resourceID(t)
+		}
+	}
 	if len(t.apps) == 0 {
 		return info, nil
 	}
@@ -539,6 +596,12 @@ func (s *Server) tenantInfo(t *tenant, withCert bool) (TenantInfo, error) {
 	info.ClientID, info.ClientSecret = a.clientID, a.secret
 	if len(a.federated) > 0 {
 		info.FederatedSubject = a.federated[0].Subject
+	}
+	for _, fc := range a.federated {
+		if fc.ServiceConnectionID != "" {
+			info.ServiceConnectionID = fc.ServiceConnectionID
+			break
+		}
 	}
 	if !withCert {
 		return info, nil

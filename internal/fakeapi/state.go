@@ -143,13 +143,14 @@ func (s *Server) DeleteAgent(tenant, id string) error {
 	return nil
 }
 
-// lookupWorkspace returns the tenant and workspace of a workspace ARM id; the caller holds s.mu.
-func (s *Server) lookupWorkspace(workspaceID string) (*tenant, *workspace, error) {
+// lookupWorkspace returns the workspace of a workspace ARM id; the caller holds s.mu.
+func (s *Server) lookupWorkspace(workspaceID string) (*workspace, error) {
 	rt, ok := parseARMPath(workspaceID)
 	if !ok || rt.kind != routeWorkspace {
-		return nil, nil, fmt.Errorf("%q is not a workspace id; expected /subscriptions/{id}/resourceGroups/{rg}/providers/Microsoft.OperationalInsights/workspaces/{name}", workspaceID)
+		return nil, fmt.Errorf("%q is not a workspace id; expected /subscriptions/{id}/resourceGroups/{rg}/providers/Microsoft.OperationalInsights/workspaces/{name}", workspaceID)
 	}
-	return s.findWorkspaceOf(rt)
+	_, ws, err := s.findWorkspaceOf(rt)
+	return ws, err
 }
 
 // findWorkspaceOf returns the tenant and workspace a parsed route names; the caller holds s.mu.
@@ -181,7 +182,7 @@ func (s *Server) lookupConnector(connectorID string) (*tenant, *workspace, strin
 func (s *Server) DataConnectors(workspaceID string) []json.RawMessage {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	_, ws, err := s.lookupWorkspace(workspaceID)
+	ws, err := s.lookupWorkspace(workspaceID)
 	if err != nil {
 		return nil
 	}
@@ -254,7 +255,7 @@ func (s *Server) DeleteDataConnector(connectorID string) error {
 func (s *Server) SetSentinelEnabled(workspaceID string, enabled bool) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	_, ws, err := s.lookupWorkspace(workspaceID)
+	ws, err := s.lookupWorkspace(workspaceID)
 	if err != nil {
 		return err
 	}

@@ -17,6 +17,10 @@ const DefaultFederatedSubject = "repo:mcas-terraform/infrastructure:environment:
 // FederatedTokenAudience is the audience Microsoft Entra expects in federated (workload identity) assertions.
 const FederatedTokenAudience = "api://AzureADTokenExchange"
 
+// DefaultServiceConnectionSubjectPrefix starts the subject of the federated credential that the default
+// world registers for each tenant's Azure DevOps service connection; the tenant name follows.
+const DefaultServiceConnectionSubjectPrefix = "sc://mcas-terraform/infrastructure/mcas-"
+
 // Streams envelopes that SetStreamsEnvelope accepts: how GET /api/discovery/streams/ wraps the list.
 const (
 	EnvelopeStreams = "streams" // {"streams": [...]}, the documented shape and the default.
@@ -45,23 +49,26 @@ type World struct {
 // TenantSpec seeds one tenant. Empty fields get defaults when the tenant is added: a random tenant,
 // subscription and client id, the domain <name>.onmicrosoft.com, resource group rg-security, and for
 // nil slices (as opposed to empty ones) two workspaces law-sentinel-<name> (Sentinel enabled) and
-// law-no-sentinel-<name>, one app with a secret, a generated certificate and the default federated
-// credential, one random legacy API token and the built-in "Global View" stream.
+// law-no-sentinel-<name>, one app with a secret, a generated certificate, the default federated
+// credential and a federated credential for an Azure DevOps service connection, a system-assigned and
+// a user-assigned managed identity, one random legacy API token and the built-in "Global View" stream.
 type TenantSpec struct {
 	// Name is the short tenant name used in the Cloud Apps portal URL: lower-case letters, digits and dashes.
-	Name            string          `json:"name"`
-	TenantID        string          `json:"tenant_id,omitempty"`
-	Domain          string          `json:"domain,omitempty"`
-	SubscriptionID  string          `json:"subscription_id,omitempty"`
-	ResourceGroup   string          `json:"resource_group,omitempty"`
-	Workspaces      []WorkspaceSpec `json:"workspaces"`
-	Apps            []AppSpec       `json:"apps"`
-	APITokens       []string        `json:"api_tokens"`
-	Streams         []Stream        `json:"streams"`
-	Agents          []Agent         `json:"agents"`
-	LicenseInvalid  bool            `json:"license_invalid,omitempty"`
-	RoleMissing     bool            `json:"role_missing,omitempty"`
-	StreamsEnvelope string          `json:"streams_envelope,omitempty"`
+	Name           string          `json:"name"`
+	TenantID       string          `json:"tenant_id,omitempty"`
+	Domain         string          `json:"domain,omitempty"`
+	SubscriptionID string          `json:"subscription_id,omitempty"`
+	ResourceGroup  string          `json:"resource_group,omitempty"`
+	Workspaces     []WorkspaceSpec `json:"workspaces"`
+	Apps           []AppSpec       `json:"apps"`
+	// ManagedIdentities are the identities of the tenant's App Service host (see ManagedIdentitySpec).
+	ManagedIdentities []ManagedIdentitySpec `json:"managed_identities"`
+	APITokens         []string              `json:"api_tokens"`
+	Streams           []Stream              `json:"streams"`
+	Agents            []Agent               `json:"agents"`
+	LicenseInvalid    bool                  `json:"license_invalid,omitempty"`
+	RoleMissing       bool                  `json:"role_missing,omitempty"`
+	StreamsEnvelope   string                `json:"streams_envelope,omitempty"`
 }
 
 // WorkspaceSpec seeds one Log Analytics workspace of a tenant's subscription.
@@ -101,6 +108,25 @@ type FederatedCredential struct {
 	Subject string `json:"subject"`
 	// Audience defaults to FederatedTokenAudience.
 	Audience string `json:"audience,omitempty"`
+	// ServiceConnectionID is the id of the Azure DevOps service connection whose OIDC tokens carry this
+	// credential's subject and audience; the fake's Azure DevOps OIDC endpoint hands them out.
+	ServiceConnectionID string `json:"service_connection_id,omitempty"`
+}
+
+// ManagedIdentitySpec seeds a managed identity of a tenant. Each tenant plays one App Service host
+// (Server.ManagedIdentityEndpoint) with at most one system-assigned identity and any number of
+// user-assigned identities attached to it.
+type ManagedIdentitySpec struct {
+	// Name is the name of a user-assigned identity (its ARM resource is
+	// Microsoft.ManagedIdentity/userAssignedIdentities/<name> in the tenant's resource group); it is
+	// ignored for the system-assigned identity. Default id-mcas-terraform for the first user-assigned
+	// identity and id-mcas-terraform-<n> for the n-th after it.
+	Name string `json:"name,omitempty"`
+	// ClientID and ObjectID are random when empty.
+	ClientID string `json:"client_id,omitempty"`
+	ObjectID string `json:"object_id,omitempty"`
+	// SystemAssigned marks the host's own identity.
+	SystemAssigned bool `json:"system_assigned,omitempty"`
 }
 
 // Stream is a Defender for Cloud Apps discovery stream (continuous report). Its JSON names are those of
@@ -141,6 +167,8 @@ var (
 type defaultTenant struct {
 	name, tenantID, subscriptionID, customerID, noSentinelCustomerID string
 	clientID, objectID, clientSecret, apiToken                       string
+	serviceConnectionID                                              string
+	systemIdentity, userIdentity                                     [2]string // client id, object id
 	connectorNames                                                   [3]string
 	streams                                                          []Stream
 	agents                                                           []Agent
@@ -158,9 +186,12 @@ func DefaultWorld() *World {
 			subscriptionID: "4c2dd80b-1ccb-4d86-bcc7-fb007341aad6",
 			customerID:     "045e6cbf-2143-46f4-89e2-c5877016b50c", noSentinelCustomerID: "2da940ac-7d74-48b9-877c-5e6acdc03f78",
 			clientID: "8f859d2f-03a0-4c08-adcf-9b35b21c9b5b", objectID: "ea1b7092-4698-469e-b40d-946cbc193a16",
-			clientSecret:   "Fk8Q~v8WKgrVEYhp6Kv_9c5EZLDf_UG8KSgaT0HX",
-			apiToken:       "nRetzFxpC59SwPs1FNeTqGlyzAFMUa624XXc3aaSgd7SeASaWg4FEtzvwxvREb7o",
-			connectorNames: [3]string{"03c5af79-af42-4679-8fcc-c5b5bb7eede4", "7278fd34-45f3-4dad-bdc3-bcb1d7365ebf", "c4492a7a-c46e-478e-8bfa-f2c7e037fecd"},
+			clientSecret:        "Fk8Q~v8WKgrVEYhp6Kv_9c5EZLDf_UG8KSgaT0HX",
+			apiToken:            "nRetzFxpC59SwPs1FNeTqGlyzAFMUa624XXc3aaSgd7SeASaWg4FEtzvwxvREb7o",
+			serviceConnectionID: "2e9d7e3d-1776-4387-98b7-b38e8915d3eb",
+			systemIdentity:      [2]string{"d8647287-56d1-446d-8da4-f9f12a16811b", "0a6852fd-fc04-4f79-bd39-739b53263945"},
+			userIdentity:        [2]string{"30891e35-791f-46d7-be36-40fe868f5d38", "41472f60-f5d5-4c41-9433-b1170a7db1c6"},
+			connectorNames:      [3]string{"03c5af79-af42-4679-8fcc-c5b5bb7eede4", "7278fd34-45f3-4dad-bdc3-bcb1d7365ebf", "c4492a7a-c46e-478e-8bfa-f2c7e037fecd"},
 			streams: []Stream{
 				globalView("91a8df304db0b18ad9585713", "2021-03-02T08:15:27.000Z"),
 				inputStream("2b71970898808dd3b257b647", "Palo Alto - HQ firewall", 112, "syslog", "2022-06-14T10:02:11.482Z", "2025-01-08T07:41:09.000Z"),
@@ -174,9 +205,12 @@ func DefaultWorld() *World {
 			subscriptionID: "21cd0535-5973-40b8-9c0f-3aca7a3dc1cf",
 			customerID:     "53ad58f9-6ee3-478c-a099-f21414fdb0c7", noSentinelCustomerID: "99ccc6ad-ad05-4af5-bc53-d589c91be895",
 			clientID: "0efb8837-db62-44c4-bc1b-e291e2079184", objectID: "cd9c9dfa-e2fc-44c7-90aa-ae9aefe08140",
-			clientSecret:   "Fk8Q~2DcQsNYPRjrVb8LXt1XN0c_V8KHgp_-Lsrq",
-			apiToken:       "PMkIrRXZwT7Jj5lVbSZFPIrEQMPWDTrXFYC9nwjjqNdb7JJhOuAj8d5LogC8VxTG",
-			connectorNames: [3]string{"eb090c7b-6901-41e9-825e-895dd29789e2", "8fd2f587-c075-407a-99d3-b67bbefb818c", "eef28696-7115-4f97-93f2-f35c19f3cedd"},
+			clientSecret:        "Fk8Q~2DcQsNYPRjrVb8LXt1XN0c_V8KHgp_-Lsrq",
+			apiToken:            "PMkIrRXZwT7Jj5lVbSZFPIrEQMPWDTrXFYC9nwjjqNdb7JJhOuAj8d5LogC8VxTG",
+			serviceConnectionID: "1fc03e85-beed-4610-bb5a-b37e0e6c53f7",
+			systemIdentity:      [2]string{"c882a454-52f9-4156-b9ea-4ff252f8b8e9", "41e3db64-1a0f-4a1b-80a7-29d23e9b8649"},
+			userIdentity:        [2]string{"5778994c-4cfd-4aa9-920d-e90beda6d70d", "9efaf2be-56dd-4040-894b-d46d9fbc59f8"},
+			connectorNames:      [3]string{"eb090c7b-6901-41e9-825e-895dd29789e2", "8fd2f587-c075-407a-99d3-b67bbefb818c", "eef28696-7115-4f97-93f2-f35c19f3cedd"},
 			streams: []Stream{
 				globalView("51705d9168539a6a86ed56f6", "2020-11-17T12:00:03.000Z"),
 				inputStream("f9fa1b2afe884b9d1882c3ed", "Palo Alto - Datacenter", 112, "syslog", "2021-08-02T15:12:45.000Z", "2025-01-08T07:55:30.000Z"),
@@ -194,9 +228,12 @@ func DefaultWorld() *World {
 			subscriptionID: "65859715-a680-4cdb-8ec6-d38378968541",
 			customerID:     "da7286bf-66a4-42b9-ac5d-833e0711bc57", noSentinelCustomerID: "76d96774-6a00-4ade-920e-1bd799088d5d",
 			clientID: "45857e5e-6252-4e6c-b20c-5c8d92fa600d", objectID: "aa3c18f9-aaf5-4e19-aa80-df3f7d545818",
-			clientSecret:   "Fk8Q~Y3UZv1UJ7QKsXFKd7jOYniuqqZewvTppqTQ",
-			apiToken:       "2oEhoBqByTcUNdoPP4DNOy7jWLDNTOhTWpq0oViCcZgsUDgwSjQHbVtXheBJ5ebk",
-			connectorNames: [3]string{"b2ea5d8a-15a4-4a44-867c-a46db48eb24e", "a08f6e9a-c2a2-435e-ad7a-cb1ea3b49530", "c66d2b92-ccda-4743-aaea-fa54e8c9dd98"},
+			clientSecret:        "Fk8Q~Y3UZv1UJ7QKsXFKd7jOYniuqqZewvTppqTQ",
+			apiToken:            "2oEhoBqByTcUNdoPP4DNOy7jWLDNTOhTWpq0oViCcZgsUDgwSjQHbVtXheBJ5ebk",
+			serviceConnectionID: "256381fc-1534-482a-9324-07c8c5197157",
+			systemIdentity:      [2]string{"9177ab99-b1d6-4967-9c1e-5595d5d42b8f", "b1e2b0f1-35e6-43fc-85a0-9ff029389668"},
+			userIdentity:        [2]string{"8899c3a3-86ef-49c6-9de4-9669c2905c42", "fb2d2027-0809-4c81-a1c5-081f4b03a855"},
+			connectorNames:      [3]string{"b2ea5d8a-15a4-4a44-867c-a46db48eb24e", "a08f6e9a-c2a2-435e-ad7a-cb1ea3b49530", "c66d2b92-ccda-4743-aaea-fa54e8c9dd98"},
 			streams: []Stream{
 				globalView("381b10b3550be317785fe99d", "2022-05-09T06:30:00.000Z"),
 				inputStream("f2429aec2fdc2a74a5b3f7a0", "Palo Alto - Warehouse", 112, "syslog", "2023-03-01T09:00:00.000Z", "2025-01-08T05:12:00.000Z"),
@@ -238,12 +275,19 @@ func (d defaultTenant) spec() TenantSpec {
 			{Name: "law-no-sentinel-" + d.name, CustomerID: d.noSentinelCustomerID, Location: "westeurope", DataConnectors: []json.RawMessage{}},
 		},
 		Apps: []AppSpec{{
-			ClientID:             d.clientID,
-			ObjectID:             d.objectID,
-			ClientSecret:         d.clientSecret,
-			GenerateCertificate:  true,
-			FederatedCredentials: []FederatedCredential{{Subject: DefaultFederatedSubject, Audience: FederatedTokenAudience}},
+			ClientID:            d.clientID,
+			ObjectID:            d.objectID,
+			ClientSecret:        d.clientSecret,
+			GenerateCertificate: true,
+			FederatedCredentials: []FederatedCredential{
+				{Subject: DefaultFederatedSubject, Audience: FederatedTokenAudience},
+				{Subject: DefaultServiceConnectionSubjectPrefix + d.name, Audience: FederatedTokenAudience, ServiceConnectionID: d.serviceConnectionID},
+			},
 		}},
+		ManagedIdentities: []ManagedIdentitySpec{
+			{SystemAssigned: true, ClientID: d.systemIdentity[0], ObjectID: d.systemIdentity[1]},
+			{Name: "id-mcas-terraform", ClientID: d.userIdentity[0], ObjectID: d.userIdentity[1]},
+		},
 		APITokens:       []string{d.apiToken},
 		Streams:         d.streams,
 		Agents:          append([]Agent{}, d.agents...),
@@ -279,6 +323,7 @@ type tenant struct {
 	resourceGroups                                  map[string]string // lower-case name -> name as created
 	workspaces                                      []*workspace
 	apps                                            []*app
+	identities                                      []*managedIdentity
 	apiTokens                                       []string
 	streams                                         []Stream
 	agents                                          map[string]*Agent // lower-case id -> agent
@@ -361,9 +406,12 @@ func newTenant(spec TenantSpec, now time.Time) (*tenant, error) {
 	apps := spec.Apps
 	if apps == nil {
 		apps = []AppSpec{{
-			ClientSecret:         randomSecret(),
-			GenerateCertificate:  true,
-			FederatedCredentials: []FederatedCredential{{Subject: DefaultFederatedSubject}},
+			ClientSecret:        randomSecret(),
+			GenerateCertificate: true,
+			FederatedCredentials: []FederatedCredential{
+				{Subject: DefaultFederatedSubject},
+				{Subject: DefaultServiceConnectionSubjectPrefix + spec.Name, ServiceConnectionID: uuid.NewString()},
+			},
 		}}
 	}
 	for _, as := range apps {
@@ -372,6 +420,14 @@ func newTenant(spec TenantSpec, now time.Time) (*tenant, error) {
 			return nil, fmt.Errorf("tenant %q: %w", spec.Name, err)
 		}
 		t.apps = append(t.apps, a)
+	}
+
+	identities := spec.ManagedIdentities
+	if identities == nil {
+		identities = []ManagedIdentitySpec{{SystemAssigned: true}, {}}
+	}
+	if err := t.addManagedIdentities(identities); err != nil {
+		return nil, fmt.Errorf("tenant %q: %w", spec.Name, err)
 	}
 
 	t.apiTokens = append([]string{}, spec.APITokens...)
@@ -521,6 +577,12 @@ func newApp(spec AppSpec) (*app, error) {
 			return nil, fmt.Errorf("app %s: a federated credential has no subject; set the subject the pipeline's tokens carry", a.clientID)
 		}
 		fc.Audience = defaultString(fc.Audience, FederatedTokenAudience)
+		if fc.ServiceConnectionID != "" {
+			fc.ServiceConnectionID = strings.ToLower(fc.ServiceConnectionID)
+			if err := validateUUID("service_connection_id", fc.ServiceConnectionID); err != nil {
+				return nil, fmt.Errorf("app %s: %w", a.clientID, err)
+			}
+		}
 		a.federated = append(a.federated, fc)
 	}
 	return a, nil

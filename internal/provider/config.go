@@ -18,6 +18,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-framework/types/basetypes"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
@@ -74,6 +75,7 @@ type providerModel struct {
 	UseCLI                    types.Bool   `tfsdk:"use_cli"`
 	Environment               types.String `tfsdk:"environment"`
 	Endpoint                  types.Object `tfsdk:"endpoint"`
+	RequestsPerMinute         types.Int64  `tfsdk:"cloud_apps_requests_per_minute"`
 }
 
 type endpointModel struct {
@@ -221,17 +223,23 @@ func (p *mcasProvider) Configure(ctx context.Context, req provider.ConfigureRequ
 		clients.cloudAppsErr = errors.New("portal_url is not set: set it in the provider block or in MCAS_PORTAL_URL to the tenant's Defender for Cloud Apps API URL " +
 			"(Settings > Cloud Apps > System > About in the portal), for example https://contoso.eu2.portal.cloudappsecurity.com")
 	case apiToken == "" && credential == nil:
-		clients.cloudAppsErr = fmt.Errorf("Defender for Cloud Apps needs either api_token (MCAS_API_TOKEN) or a Microsoft Entra ID credential, and %w", noCredential)
+		clients.cloudAppsErr = fmt.Errorf("calling Defender for Cloud Apps needs either api_token (MCAS_API_TOKEN) or a Microsoft Entra ID credential, and %w", noCredential)
 	default:
 		cloudAppsOptions := clientOptions
 		if p.opts.cloudApps != nil {
 			cloudAppsOptions.Retry = *p.opts.cloudApps
 		}
+		perMinute := requestsPerMinute(cfg.RequestsPerMinute, &resp.Diagnostics)
+		if resp.Diagnostics.HasError() {
+			return
+		}
 		ca, err := cloudapps.NewClient(cloudapps.Options{
-			PortalURL:     portalURL,
-			APIToken:      apiToken,
-			Credential:    credential,
-			ClientOptions: cloudAppsOptions,
+			PortalURL:         portalURL,
+			APIToken:          apiToken,
+			Credential:        credential,
+			ClientOptions:     cloudAppsOptions,
+			RequestsPerMinute: perMinute,
+			CallTimeout:       p.opts.cloudAppsCallTimeout,
 		})
 		if err != nil {
 			clients.cloudAppsErr = fmt.Errorf("building the Defender for Cloud Apps client: %w", err)
@@ -241,6 +249,70 @@ func (p *mcasProvider) Configure(ctx context.Context, req provider.ConfigureRequ
 
 	resp.DataSourceData = clients
 	resp.ResourceData = clients
+}
+
+// Accepted range of cloud_apps_requests_per_minute.
+const (
+	minRequestsPerMinute = 1
+	maxRequestsPerMinute = 1000
+)
+
+// requestsPerMinuteProblem explains why a requests-per-minute value is out of range, or returns "".
+func requestsPerMinuteProblem(v int64, source string) string {
+	if v >= minRequestsPerMinute && v <= maxRequestsPerMinute {
+		return ""
+	}
+	return fmt.Sprintf("%s is %d, but it must be between %d and %d requests per minute. Defender for Cloud Apps allows %d per "+
+		"minute and tenant; leave it unset for that, or set the limit your tenant really has.",
+		source, v, minRequestsPerMinute, maxRequestsPerMinute, cloudapps.DefaultRequestsPerMinute)
+}
+
+// requestsPerMinuteValidator checks the range of cloud_apps_requests_per_minute in the configuration.
+type requestsPerMinuteValidator struct{}
+
+func (requestsPerMinuteValidator) Description(context.Context) string {
+	return fmt.Sprintf("value must be between %d and %d", minRequestsPerMinute, maxRequestsPerMinute)
+}
+
+func (v requestsPerMinuteValidator) MarkdownDescription(ctx context.Context) string {
+	return v.Description(ctx)
+}
+
+func (requestsPerMinuteValidator) ValidateInt64(_ context.Context, req validator.Int64Request, resp *validator.Int64Response) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	if problem := requestsPerMinuteProblem(req.ConfigValue.ValueInt64(), req.Path.String()); problem != "" {
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid Cloud Apps request limit", problem)
+	}
+}
+
+// requestsPerMinute returns the Cloud Apps request limit from the attribute, else from
+// MCAS_CLOUD_APPS_REQUESTS_PER_MINUTE, else the service's default.
+func requestsPerMinute(v types.Int64, diags *diag.Diagnostics) int {
+	p := path.Root("cloud_apps_requests_per_minute")
+	if !v.IsNull() && !v.IsUnknown() {
+		if problem := requestsPerMinuteProblem(v.ValueInt64(), p.String()); problem != "" {
+			diags.AddAttributeError(p, "Invalid Cloud Apps request limit", problem)
+		}
+		return int(v.ValueInt64())
+	}
+	const env = "MCAS_CLOUD_APPS_REQUESTS_PER_MINUTE"
+	raw := os.Getenv(env)
+	if raw == "" {
+		return cloudapps.DefaultRequestsPerMinute
+	}
+	n, err := strconv.ParseInt(strings.TrimSpace(raw), 10, 64)
+	if err != nil {
+		diags.AddAttributeError(p, "Invalid environment variable "+env,
+			fmt.Sprintf("%s is %q, which is not a whole number; set it to the number of requests per minute (%d to %d), or set %s in the provider block.",
+				env, raw, minRequestsPerMinute, maxRequestsPerMinute, p))
+		return cloudapps.DefaultRequestsPerMinute
+	}
+	if problem := requestsPerMinuteProblem(n, env); problem != "" {
+		diags.AddAttributeError(p, "Invalid Cloud Apps request limit", problem)
+	}
+	return int(n)
 }
 
 // refuseUnknown reports every attribute whose value is not known until apply: the provider must be
@@ -269,6 +341,7 @@ func (p *mcasProvider) refuseUnknown(cfg providerModel, endpoint endpointModel, 
 		{path.Root("endpoint").AtName("resource_manager_endpoint"), endpoint.ResourceManagerEndpoint, []string{"ARM_RESOURCE_MANAGER_ENDPOINT"}},
 		{path.Root("endpoint").AtName("resource_manager_audience"), endpoint.ResourceManagerAudience, []string{"ARM_RESOURCE_MANAGER_AUDIENCE"}},
 		{path.Root("endpoint").AtName("log_analytics_endpoint"), endpoint.LogAnalyticsEndpoint, []string{"ARM_LOG_ANALYTICS_ENDPOINT"}},
+		{path.Root("cloud_apps_requests_per_minute"), cfg.RequestsPerMinute, []string{"MCAS_CLOUD_APPS_REQUESTS_PER_MINUTE"}},
 	}
 	for _, s := range settings {
 		if s.value == nil || !s.value.IsUnknown() {

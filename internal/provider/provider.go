@@ -5,6 +5,7 @@ package provider
 
 import (
 	"context"
+	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
@@ -25,9 +26,10 @@ var _ provider.Provider = (*mcasProvider)(nil)
 type Option func(*options)
 
 type options struct {
-	transport policy.Transporter
-	retry     *policy.RetryOptions
-	cloudApps *policy.RetryOptions
+	transport            policy.Transporter
+	retry                *policy.RetryOptions
+	cloudApps            *policy.RetryOptions
+	cloudAppsCallTimeout time.Duration
 }
 
 // WithTransport sends every HTTP request of the provider (Microsoft Entra ID, Resource Manager, Cloud
@@ -43,6 +45,12 @@ func WithRetry(r policy.RetryOptions) Option {
 		o.retry = &r
 		o.cloudApps = &r
 	}
+}
+
+// WithCloudAppsCallTimeout bounds each Defender for Cloud Apps call whose operation sets no deadline
+// of its own, such as a data source read; the default is cloudapps.DefaultCallTimeout.
+func WithCloudAppsCallTimeout(d time.Duration) Option {
+	return func(o *options) { o.cloudAppsCallTimeout = d }
 }
 
 type mcasProvider struct {
@@ -90,6 +98,18 @@ func (p *mcasProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp 
 				MarkdownDescription: "Legacy Defender for Cloud Apps API token. When unset, Cloud Apps is called with a Microsoft Entra ID " +
 					"token of the configured credential. Environment variable `MCAS_API_TOKEN`.",
 				Validators: []validator.String{validators.LegacyAPIToken()},
+			},
+			"cloud_apps_requests_per_minute": schema.Int64Attribute{
+				Optional: true,
+				MarkdownDescription: "Most requests per minute that the provider sends to the tenant's Defender for Cloud Apps API, " +
+					"retries included; between 1 and 1000, default 30 (the service's limit per tenant). Further requests wait for " +
+					"their turn instead of being throttled: a sixth of the limit may go at once, the rest are spaced evenly. The count " +
+					"is kept per provider process, and Terraform starts one process per provider configuration (alias): when several " +
+					"aliases reach the same tenant, divide the tenant's budget between them. Throttled answers that still happen (for " +
+					"example from other automation on the tenant) are retried with back-off. Waiting counts against the operation's " +
+					"time: the resource's `timeouts`, and 5 minutes for a data source read. Environment variable " +
+					"`MCAS_CLOUD_APPS_REQUESTS_PER_MINUTE`.",
+				Validators: []validator.Int64{requestsPerMinuteValidator{}},
 			},
 			"tenant_id": schema.StringAttribute{
 				Optional:            true,

@@ -19,7 +19,7 @@ import (
 // authEnvironment lists the environment variables the provider reads. TestMain clears them so that a
 // developer's or CI machine's settings cannot leak into the tests, which configure everything in HCL.
 var authEnvironment = []string{
-	"MCAS_PORTAL_URL", "MCAS_API_TOKEN",
+	"MCAS_PORTAL_URL", "MCAS_API_TOKEN", "MCAS_CLOUD_APPS_REQUESTS_PER_MINUTE",
 	"ARM_TENANT_ID", "ARM_CLIENT_ID", "ARM_CLIENT_SECRET",
 	"ARM_CLIENT_CERTIFICATE", "ARM_CLIENT_CERTIFICATE_PATH", "ARM_CLIENT_CERTIFICATE_PASSWORD",
 	"ARM_USE_OIDC", "ARM_OIDC_TOKEN", "ARM_OIDC_TOKEN_FILE_PATH", "AZURE_FEDERATED_TOKEN_FILE",

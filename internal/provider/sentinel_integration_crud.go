@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
@@ -179,16 +180,29 @@ func (t *integrationTarget) converge(ctx context.Context, d desiredIntegration, 
 	return o, nil
 }
 
+// afterFailureTimeout bounds the look at the services after a failed operation. The operation's own
+// time may be used up, or Terraform may be waiting to stop after an interrupt.
+const afterFailureTimeout = 30 * time.Second
+
 // afterFailure returns what the services hold after a failed write: a fresh observation when the
-// services answer, else what the write itself knew.
-func (t *integrationTarget) afterFailure(ctx context.Context, agentID string, partial observedIntegration) observedIntegration {
+// services answer (fresh is true), else what the write itself knew.
+func (t *integrationTarget) afterFailure(ctx context.Context, agentID string, partial observedIntegration) (o observedIntegration, fresh bool) {
 	if partial.agent != nil {
 		agentID = partial.agent.ID
 	}
-	if o, err := t.observe(context.WithoutCancel(ctx), agentID); err == nil {
-		return o
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), afterFailureTimeout)
+	defer cancel()
+	if o, err := t.observe(ctx, agentID); err == nil {
+		return o, true
 	}
-	return partial
+	return partial, false
+}
+
+// mayHaveActed reports whether a failed write may still have been carried out by the service: it was
+// not refused with a client error (4xx) but timed out, lost its connection, got a server error or an
+// answer that could not be read.
+func mayHaveActed(err error) bool {
+	return !cloudapps.IsRefused(err) && !resourcemanager.IsRefused(err)
 }
 
 func agentMatches(a *cloudapps.Agent, d desiredIntegration) bool {
@@ -265,9 +279,11 @@ func (r *sentinelIntegrationResource) Create(ctx context.Context, req resource.C
 	o, err := t.converge(ctx, d, observedIntegration{})
 	if err != nil {
 		resp.Diagnostics.Append(integrationDiagnostic("Creating the Defender for Cloud Apps - Microsoft Sentinel integration failed", err))
-		// Record whatever was created: the resource is then tainted, and the next apply replaces it,
-		// deleting what exists before creating both halves again.
-		if o := t.afterFailure(ctx, "", o); o.agent != nil || o.connector != nil {
+		// Record whatever was created, and also a write whose outcome is unknown, as the service may
+		// carry it out after the provider gave up. The resource is then tainted: the next plan refreshes
+		// it (a Sentinel agent created meanwhile is found by listing, and a resource with neither half
+		// is dropped), and the next apply replaces it, deleting what exists before creating both halves.
+		if o, _ := t.afterFailure(ctx, "", o); o.agent != nil || o.connector != nil || mayHaveActed(err) {
 			o.toState(&plan, t)
 			resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 		}
@@ -425,13 +441,20 @@ func (r *sentinelIntegrationResource) Update(ctx context.Context, req resource.U
 	}
 	agentID := state.CloudAppsAgentID.ValueString()
 	o, err := t.observe(ctx, agentID)
-	if err == nil {
+	observed := err == nil
+	if observed {
 		o, err = t.converge(ctx, d, o)
 	}
 	if err != nil {
 		resp.Diagnostics.Append(integrationDiagnostic("Updating the Defender for Cloud Apps - Microsoft Sentinel integration failed", err))
-		// Keep the state true to the services, so the next plan shows what is still to do.
-		t.afterFailure(ctx, agentID, o).toState(&plan, t)
+		// Keep the state true to the services, so the next plan shows what is still to do. When the
+		// services could be read neither before nor after, nothing was written: keep the prior state.
+		after, fresh := t.afterFailure(ctx, agentID, o)
+		if !fresh && !observed {
+			resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+			return
+		}
+		after.toState(&plan, t)
 		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 		return
 	}
@@ -483,6 +506,9 @@ func (r *sentinelIntegrationResource) ImportState(ctx context.Context, req resou
 		resp.Diagnostics.AddError("Provider not configured", "The provider must be configured before a resource can be imported.")
 		return
 	}
+	// Import has no timeouts block; it reads, so it gets the default read timeout.
+	ctx, cancel := context.WithTimeout(ctx, defaultReadTimeout)
+	defer cancel()
 	rm, err := r.clients.ResourceManager()
 	if err != nil {
 		resp.Diagnostics.AddError("Azure Resource Manager is not configured", err.Error())

@@ -244,7 +244,7 @@ resource "mcas_sentinel_integration" "test" {
 			name:   "empty stream set",
 			tenant: "contoso",
 			config: func(f *integrationFixture) string { return f.config(`discovery_logs = { stream_ids = [] }`) },
-			want:   `stream_ids.*at least 1`,
+			want:   `No streams selected.*stream_ids is an empty set`,
 		},
 		{
 			name:   "stream id in upper case",

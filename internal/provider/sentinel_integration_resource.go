@@ -156,7 +156,7 @@ func (r *sentinelIntegrationResource) Schema(ctx context.Context, _ resource.Sch
 						MarkdownDescription: "The streams whose discovery logs are forwarded (the portal's \"Apply to\" filter), as 24-hexadecimal " +
 							"stream ids such as `mcas_discovery_streams` lists. Leave it out (null) for all streams; an empty set is an error.",
 						Validators: []validator.Set{
-							setvalidator.SizeAtLeast(1),
+							validators.StreamIDSet(),
 							setvalidator.ValueStringsAre(validators.StreamID()),
 						},
 					},
@@ -234,8 +234,16 @@ func (r *sentinelIntegrationResource) ModifyPlan(ctx context.Context, req resour
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	// Only attributes left out of the configuration get defaults; a configured value known only after
+	// apply stays unknown in the plan.
+	var configTenantID, configConnectorName types.String
+	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("tenant_id"), &configTenantID)...)
+	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("connector_name"), &configConnectorName)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
 	changed := false
-	if plan.TenantID.IsUnknown() && req.State.Raw.IsNull() {
+	if plan.TenantID.IsUnknown() && configTenantID.IsNull() && req.State.Raw.IsNull() {
 		if r.clients.TenantID == "" {
 			resp.Diagnostics.AddAttributeError(path.Root("tenant_id"), "Tenant unknown",
 				"tenant_id is not set and the provider has no tenant_id either (it authenticates with the Azure CLI or a managed identity "+
@@ -245,7 +253,7 @@ func (r *sentinelIntegrationResource) ModifyPlan(ctx context.Context, req resour
 		plan.TenantID = types.StringValue(r.clients.TenantID)
 		changed = true
 	}
-	if plan.ConnectorName.IsUnknown() && !plan.TenantID.IsUnknown() {
+	if plan.ConnectorName.IsUnknown() && configConnectorName.IsNull() && !plan.TenantID.IsUnknown() {
 		plan.ConnectorName = plan.TenantID
 		changed = true
 	}

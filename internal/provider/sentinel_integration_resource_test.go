@@ -39,9 +39,10 @@ func (f *integrationFixture) connectorID() string {
 	return f.info.WorkspaceID + "/providers/Microsoft.SecurityInsights/dataConnectors/" + f.info.TenantID
 }
 
-// config renders the provider block and a mcas_sentinel_integration with the given body.
+// config renders the provider block and a mcas_sentinel_integration with the given body. The
+// provider's own Cloud Apps budget is raised like the fake's: the throttle has tests of its own.
 func (f *integrationFixture) config(body string) string {
-	return providerBlock(f.srv, f.info, secretAuth(f.info)) + fmt.Sprintf(`
+	return providerBlock(f.srv, f.info, secretAuth(f.info)+"\ncloud_apps_requests_per_minute = 1000") + fmt.Sprintf(`
 resource "mcas_sentinel_integration" "test" {
   workspace_id = %q
 %s

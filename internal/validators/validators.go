@@ -5,6 +5,7 @@ package validators
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/url"
 	"regexp"
@@ -34,8 +35,16 @@ func IsStreamID(s string) bool { return streamIDPattern.MatchString(s) }
 // CheckHTTPSURL returns an error when s is not an absolute https URL with a host.
 func CheckHTTPSURL(s string) error {
 	u, err := url.Parse(s)
-	if err != nil || u.Host == "" || u.Scheme == "" {
-		return fmt.Errorf("%q is not an absolute URL; expected a form like https://contoso.eu2.portal.cloudappsecurity.com", s)
+	if err != nil {
+		// The parser's error repeats the URL; keep only its reason.
+		var urlErr *url.Error
+		if errors.As(err, &urlErr) {
+			err = urlErr.Err
+		}
+		return fmt.Errorf("%q is not a valid URL (%v); expected an absolute https URL such as https://host.example.com/path", s, err)
+	}
+	if u.Host == "" || u.Scheme == "" {
+		return fmt.Errorf("%q is not an absolute URL; expected https:// followed by a host name, such as https://host.example.com/path", s)
 	}
 	if u.Scheme != "https" {
 		return fmt.Errorf("%q uses the scheme %q; only https URLs are accepted", s, u.Scheme)
@@ -147,4 +156,27 @@ func ConnectorName() validator.String {
 			return "", "", true
 		},
 	}
+}
+
+// StreamIDSet refuses an empty set of stream ids, which would forward the discovery logs of no stream;
+// a null set means all streams.
+func StreamIDSet() validator.Set {
+	return streamIDSet{}
+}
+
+type streamIDSet struct{}
+
+func (streamIDSet) Description(context.Context) string {
+	return "set must hold at least one stream id; leave it out for all streams"
+}
+
+func (v streamIDSet) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+
+func (streamIDSet) ValidateSet(_ context.Context, req validator.SetRequest, resp *validator.SetResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() || len(req.ConfigValue.Elements()) > 0 {
+		return
+	}
+	resp.Diagnostics.AddAttributeError(req.Path, "No streams selected",
+		fmt.Sprintf("%s is an empty set, which would forward the discovery logs of no stream. Leave it out (null) to forward "+
+			"the logs of all streams, list the ids of the streams to forward, or set discovery_logs.enabled = false.", req.Path))
 }

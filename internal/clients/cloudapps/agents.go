@@ -16,6 +16,10 @@ const AgentTypeSentinel = "sentinel"
 
 const agentsPath = "/api/v1/agents/siem/"
 
+// maxAgentPages bounds the pages of one listing. A tenant has at most a handful of SIEM agents, so a
+// service that reports more after this many pages would keep the provider paging forever.
+const maxAgentPages = 100
+
 // Agent is a SIEM agent.
 type Agent struct {
 	// ID is the agent's id, 24 hexadecimal characters (read-only).
@@ -68,7 +72,11 @@ func newAgentBody(a Agent) agentBody {
 func (c *Client) ListAgents(ctx context.Context) ([]Agent, error) {
 	const op = "listing SIEM agents"
 	var all []Agent
-	for skip := 0; ; {
+	seen := map[string]bool{}
+	for skip, pages := 0, 0; ; pages++ {
+		if pages == maxAgentPages {
+			return nil, fmt.Errorf("%s: the service still reported more agents after %d pages (%d agents), where a tenant has at most a few; try again later", op, pages, len(all))
+		}
 		query := url.Values{"skip": {fmt.Sprint(skip)}, "limit": {fmt.Sprint(pageSize)}}
 		resp, err := c.send(ctx, op, http.MethodGet, agentsPath+"?"+query.Encode(), nil, http.StatusOK)
 		if err != nil {
@@ -84,6 +92,12 @@ func (c *Client) ListAgents(ctx context.Context) ([]Agent, error) {
 		}
 		if page.Data == nil {
 			return nil, fmt.Errorf("%s: the HTTP %d answer has no \"data\" list; expected {\"total\", \"hasNext\", \"data\"}", op, resp.StatusCode)
+		}
+		for _, a := range *page.Data {
+			if seen[a.ID] {
+				return nil, fmt.Errorf("%s: the page at skip %d repeats agent %q of an earlier page, so the list would never end; try again later", op, skip, a.ID)
+			}
+			seen[a.ID] = true
 		}
 		all = append(all, *page.Data...)
 		if !page.HasNext {
@@ -146,8 +160,11 @@ func (c *Client) DeleteAgent(ctx context.Context, id string) error {
 	if err := validateAgentID(op, id); err != nil {
 		return err
 	}
-	_, err := c.send(ctx, op, http.MethodDelete, agentsPath+url.PathEscape(id)+"/", nil, http.StatusNoContent, http.StatusOK)
-	return err
+	resp, err := c.send(ctx, op, http.MethodDelete, agentsPath+url.PathEscape(id)+"/", nil, http.StatusNoContent, http.StatusOK)
+	if err != nil {
+		return err
+	}
+	return pipeline.CheckOptionalJSON(op, resp)
 }
 
 // FindSentinelAgent lists the agents and returns the tenant's Sentinel
@@ -168,6 +185,9 @@ func (c *Client) FindSentinelAgent(ctx context.Context) (*Agent, error) {
 	case 0:
 		return nil, nil
 	case 1:
+		if !agentIDPattern.MatchString(found[0].ID) {
+			return nil, fmt.Errorf("finding the Sentinel SIEM agent: the service lists it with the id %q, which is not 24 hexadecimal characters", found[0].ID)
+		}
 		return &found[0], nil
 	default:
 		ids := make([]string, len(found))
@@ -183,8 +203,11 @@ func decodeAgent(op string, resp *http.Response) (*Agent, error) {
 	if err := pipeline.DecodeJSON(op, resp, &a); err != nil {
 		return nil, err
 	}
-	if a.ID == "" {
+	switch {
+	case a.ID == "":
 		return nil, fmt.Errorf("%s: the HTTP %d answer holds no agent id (\"_id\"); expected the agent", op, resp.StatusCode)
+	case !agentIDPattern.MatchString(a.ID):
+		return nil, fmt.Errorf("%s: the HTTP %d answer holds the agent id %q, which is not 24 hexadecimal characters", op, resp.StatusCode, a.ID)
 	}
 	return &a, nil
 }

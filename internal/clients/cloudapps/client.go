@@ -8,6 +8,13 @@
 //
 // The SIEM agent routes are not publicly documented by Microsoft; they are
 // modeled on the endpoint the portal uses, /api/v1/agents/siem/.
+//
+// The service allows 30 requests per minute per tenant. With
+// [Options.RequestsPerMinute] set, every attempt of every request waits for
+// its turn under a limiter that all clients of the process calling the same
+// portal URL share, so that many objects of one tenant queue instead of
+// collecting HTTP 429 answers. Waiting counts against the caller's deadline;
+// a call whose caller sets no deadline gets [Options.CallTimeout].
 package cloudapps
 
 import (
@@ -26,6 +33,7 @@ import (
 
 	"github.com/mcas-terraform/terraform-provider-mcas/internal/clients/httplog"
 	"github.com/mcas-terraform/terraform-provider-mcas/internal/clients/internal/pipeline"
+	"github.com/mcas-terraform/terraform-provider-mcas/internal/clients/ratelimit"
 )
 
 // Audience is the Microsoft Entra application ID of Defender for Cloud Apps;
@@ -44,6 +52,15 @@ const (
 	DefaultRetryDelay    = 5 * time.Second
 	DefaultMaxRetryDelay = 60 * time.Second
 )
+
+// DefaultRequestsPerMinute is the service's documented limit of requests
+// per minute and tenant.
+const DefaultRequestsPerMinute = 30
+
+// DefaultCallTimeout bounds a call whose caller sets no deadline, such as a
+// data source read: it covers the waits for the rate limiter, the retries
+// and the answers.
+const DefaultCallTimeout = 5 * time.Minute
 
 // serviceName names the service in error messages.
 const serviceName = "Defender for Cloud Apps"
@@ -70,14 +87,24 @@ type Options struct {
 	// PerCallPolicies and PerRetryPolicies. Zero Retry fields take the
 	// Default* values of this package.
 	ClientOptions policy.ClientOptions
+	// RequestsPerMinute, when positive, limits the requests (every attempt,
+	// retries included) to that many in any minute. The limiter is shared by
+	// every client of the process with the same portal URL; when they ask
+	// for different limits, the lowest applies. Zero means no client-side
+	// limit.
+	RequestsPerMinute int
+	// CallTimeout bounds each call whose context has no deadline; zero means
+	// [DefaultCallTimeout].
+	CallTimeout time.Duration
 }
 
 // Client calls the Defender for Cloud Apps API of one tenant. It is safe for
 // concurrent use.
 type Client struct {
-	base     string
-	pipeline runtime.Pipeline
-	retry    policy.RetryOptions
+	base        string
+	pipeline    runtime.Pipeline
+	retry       policy.RetryOptions
+	callTimeout time.Duration
 }
 
 // NewClient validates opts and builds a client. PortalURL must be an
@@ -110,14 +137,18 @@ func NewClient(opts Options) (*Client, error) {
 		clientOptions.Retry.MaxRetryDelay = DefaultMaxRetryDelay
 	}
 
-	pl := runtime.NewPipeline(pipeline.ModuleName, pipeline.ModuleVersion(), runtime.PipelineOptions{
-		PerRetry: []policy.Policy{
-			auth,
-			httplog.NewPolicy(LogSubsystem, httplog.Options{}),
-			pipeline.NewLastResponsePolicy(),
-		},
-	}, &clientOptions)
-	return &Client{base: base, pipeline: pl, retry: clientOptions.Retry}, nil
+	perRetry := []policy.Policy{auth}
+	if opts.RequestsPerMinute > 0 {
+		// After the token is obtained, so that the wait ends right before the request goes out.
+		perRetry = append(perRetry, ratelimit.Shared(strings.ToLower(base), opts.RequestsPerMinute).Policy())
+	}
+	perRetry = append(perRetry, httplog.NewPolicy(LogSubsystem, httplog.Options{}), pipeline.NewLastResponsePolicy())
+	pl := runtime.NewPipeline(pipeline.ModuleName, pipeline.ModuleVersion(), runtime.PipelineOptions{PerRetry: perRetry}, &clientOptions)
+	callTimeout := opts.CallTimeout
+	if callTimeout <= 0 {
+		callTimeout = DefaultCallTimeout
+	}
+	return &Client{base: base, pipeline: pl, retry: clientOptions.Retry, callTimeout: callTimeout}, nil
 }
 
 func parsePortalURL(raw string) (string, error) {
@@ -141,6 +172,11 @@ func parsePortalURL(raw string) (string, error) {
 // answer becomes an error naming the operation and the last answer received,
 // if any.
 func (c *Client) send(ctx context.Context, op, method, path string, body any, ok ...int) (*http.Response, error) {
+	if _, hasDeadline := ctx.Deadline(); !hasDeadline {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, c.callTimeout)
+		defer cancel()
+	}
 	req, err := runtime.NewRequest(ctx, method, c.base+path)
 	if err != nil {
 		return nil, fmt.Errorf("%s: building the request failed: %w", op, err)

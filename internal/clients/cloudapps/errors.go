@@ -97,3 +97,16 @@ func IsUnauthorized(err error) bool {
 func IsThrottled(err error) bool {
 	return hasStatus(err, http.StatusTooManyRequests)
 }
+
+// IsRefused reports whether err is the service's answer with a client
+// error status (4xx), which means that it did not carry out the request. A
+// request that ended without a usable answer is not refused, even when an
+// earlier attempt was: the service may still act on it.
+func IsRefused(err error) bool {
+	var sendErr *pipeline.SendError
+	if errors.As(err, &sendErr) {
+		return false
+	}
+	var e *Error
+	return errors.As(err, &e) && e.StatusCode >= 400 && e.StatusCode < 500
+}

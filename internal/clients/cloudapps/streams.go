@@ -68,6 +68,13 @@ func (s *Stream) UnmarshalJSON(data []byte) error {
 	return nil
 }
 
+// The epoch milliseconds of the first and the last millisecond that RFC 3339 can write, of the years
+// 1 and 9999.
+const (
+	minTimestampMillis = -62135596800000
+	maxTimestampMillis = 253402300799999
+)
+
 func decodeTimestamp(field string, raw json.RawMessage) (*string, error) {
 	raw = bytes.TrimSpace(raw)
 	if len(raw) == 0 || string(raw) == "null" {
@@ -92,6 +99,9 @@ func decodeTimestamp(field string, raw json.RawMessage) (*string, error) {
 		ms, err := strconv.ParseFloat(string(raw), 64)
 		if err != nil {
 			return nil, fmt.Errorf("stream field %s: %s is not a timestamp", field, pipeline.Snippet(raw, 80))
+		}
+		if ms < minTimestampMillis || ms >= maxTimestampMillis+1 {
+			return nil, fmt.Errorf("stream field %s: %s is not a timestamp: as epoch milliseconds it lies outside the years 1 to 9999", field, pipeline.Snippet(raw, 80))
 		}
 		s := time.UnixMilli(int64(ms)).UTC().Format(time.RFC3339Nano)
 		return &s, nil

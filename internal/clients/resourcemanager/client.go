@@ -129,9 +129,16 @@ func (c *Client) SentinelOnboarded(ctx context.Context, id WorkspaceID) (bool, e
 		return false, fmt.Errorf("%s: %w", op, err)
 	}
 	path := id.path() + "/providers/" + dataConnectorsNamespace + "/onboardingStates/default"
-	_, err := c.send(ctx, op, id.String(), http.MethodGet, c.url(path, SecurityInsightsAPIVersion), nil, http.StatusOK)
+	resp, err := c.send(ctx, op, id.String(), http.MethodGet, c.url(path, SecurityInsightsAPIVersion), nil, http.StatusOK)
 	switch {
 	case err == nil:
+		// Only the onboarding state document counts, not any page a proxy answers with 200.
+		var state struct {
+			ID string `json:"id"`
+		}
+		if err := pipeline.DecodeJSON(op+" "+id.String(), resp, &state); err != nil {
+			return false, err
+		}
 		return true, nil
 	case IsNotFound(err):
 		return false, nil
@@ -194,8 +201,11 @@ func (c *Client) DeleteDataConnector(ctx context.Context, id DataConnectorID) er
 	if err := id.validate(); err != nil {
 		return fmt.Errorf("%s: %w", op, err)
 	}
-	_, err := c.send(ctx, op, id.String(), http.MethodDelete, c.url(id.path(), SecurityInsightsAPIVersion), nil, http.StatusOK, http.StatusNoContent)
-	return err
+	resp, err := c.send(ctx, op, id.String(), http.MethodDelete, c.url(id.path(), SecurityInsightsAPIVersion), nil, http.StatusOK, http.StatusNoContent)
+	if err != nil {
+		return err
+	}
+	return pipeline.CheckOptionalJSON(op+" "+id.String(), resp)
 }
 
 // ListDataConnectors returns every data connector of the workspace, of

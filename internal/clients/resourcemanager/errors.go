@@ -17,6 +17,9 @@ import (
 // maxMessageLength caps the service message quoted in an error.
 const maxMessageLength = 512
 
+// maxCodeLength caps the error code quoted in an error; real codes are short identifiers.
+const maxCodeLength = 128
+
 // Error is the error for an Azure Resource Manager answer whose status is
 // not a success. It wraps the [*azcore.ResponseError] built from the answer,
 // which errors.As reaches.
@@ -69,7 +72,7 @@ func newError(op, resourceID string, resp *http.Response) *Error {
 	e.response = respErr
 	var azErr *azcore.ResponseError
 	if errors.As(respErr, &azErr) {
-		e.Code = azErr.ErrorCode
+		e.Code = answerCode(azErr.ErrorCode)
 	} else {
 		// The body could not be read; keep the status for the message and
 		// errors.As, and say why there is no detail.
@@ -83,7 +86,7 @@ func newError(op, resourceID string, resp *http.Response) *Error {
 	}
 	code, message := armErrorBody(body)
 	if e.Code == "" {
-		e.Code = code
+		e.Code = answerCode(code)
 	}
 	switch {
 	case message != "":
@@ -92,6 +95,12 @@ func newError(op, resourceID string, resp *http.Response) *Error {
 		e.Message = fmt.Sprintf("%s body %q", contentTypeOf(resp), pipeline.Snippet(body, maxMessageLength))
 	}
 	return e
+}
+
+// answerCode returns an error code taken from an answer as one line of valid UTF-8 of bounded
+// length; real codes are short identifiers such as "InvalidLicense".
+func answerCode(code string) string {
+	return pipeline.Snippet([]byte(code), maxCodeLength)
 }
 
 // armErrorBody extracts code and message from {"error": {"code", "message"}}
@@ -116,7 +125,20 @@ func armErrorBody(body []byte) (code, message string) {
 
 func contentTypeOf(resp *http.Response) string {
 	if ct := resp.Header.Get("Content-Type"); ct != "" {
-		return ct
+		return pipeline.Snippet([]byte(ct), maxCodeLength)
 	}
 	return "untyped"
+}
+
+// IsRefused reports whether err is the service's answer with a client
+// error status (4xx), which means that it did not carry out the request. A
+// request that ended without a usable answer is not refused, even when an
+// earlier attempt was: the service may still act on it.
+func IsRefused(err error) bool {
+	var sendErr *pipeline.SendError
+	if errors.As(err, &sendErr) {
+		return false
+	}
+	var e *Error
+	return errors.As(err, &e) && e.StatusCode >= 400 && e.StatusCode < 500
 }

@@ -1,6 +1,7 @@
 package resourcemanager
 
 import (
+	"errors"
 	"fmt"
 	"net/url"
 	"regexp"
@@ -142,17 +143,45 @@ func (id DataConnectorID) validate() error {
 // parseID parses s with azcore's parser and checks its complete resource
 // type ancestry.
 func parseID(s string, chain []arm.ResourceType) (*arm.ResourceID, error) {
-	if strings.TrimSpace(s) == "" {
-		return nil, fmt.Errorf("the ID is empty")
+	segments := strings.Split(strings.Trim(s, "/"), "/")
+	switch {
+	case strings.TrimSpace(s) == "":
+		return nil, errors.New("the ID is empty")
+	case !strings.HasPrefix(s, "/"):
+		return nil, errors.New("it must start with '/': use the full ID, as the Azure portal shows it on the resource's JSON View")
+	case !strings.EqualFold(segments[0], "subscriptions"):
+		return nil, fmt.Errorf("it must start with /subscriptions/{subscription id}, not with %q", "/"+segments[0])
+	}
+	if err := checkSegments(s); err != nil {
+		return nil, err
 	}
 	parsed, err := arm.ParseResourceID(s)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("invalid resource ID: it is incomplete at its end, %q, which lacks the name (or type) that must follow it", segments[len(segments)-1])
 	}
 	if err := parsed.ValidateResourceTypeChain(chain); err != nil {
-		return nil, err
+		want := chain[len(chain)-1]
+		if !strings.EqualFold(parsed.ResourceType.String(), want.String()) {
+			return nil, fmt.Errorf("it is of the wrong resource type: got %q, want %q", parsed.ResourceType, want)
+		}
+		return nil, fmt.Errorf("its %q resource has other parent resources than expected", want)
 	}
 	return parsed, nil
+}
+
+// checkSegments refuses what azcore's parser would silently repair, so that the ID used is the ID
+// written: empty segments (as in "//") and segments with spaces around them. One trailing slash is
+// allowed.
+func checkSegments(s string) error {
+	for _, segment := range strings.Split(strings.TrimSuffix(s, "/"), "/")[1:] {
+		switch {
+		case segment == "":
+			return errors.New(`it has an empty segment ("//")`)
+		case strings.TrimSpace(segment) != segment:
+			return fmt.Errorf("its segment %q has spaces around it", segment)
+		}
+	}
+	return nil
 }
 
 func workspaceFromResourceID(parsed *arm.ResourceID) (WorkspaceID, error) {
@@ -188,8 +217,11 @@ func validateResourceGroup(s string) error {
 }
 
 func validateWorkspaceName(s string) error {
-	if len(s) > maxWorkspaceNameLength || !workspaceNamePattern.MatchString(s) {
-		return fmt.Errorf("workspace name %q must be at most %d letters, digits and hyphens, match %s, and so start and end with a letter or digit", s, maxWorkspaceNameLength, workspaceNamePattern)
+	switch {
+	case len(s) > maxWorkspaceNameLength:
+		return fmt.Errorf("workspace name %q has %d characters, but at most %d are allowed", s, len(s), maxWorkspaceNameLength)
+	case !workspaceNamePattern.MatchString(s):
+		return fmt.Errorf("workspace name %q must have 3 to %d letters, digits and hyphens, and start and end with a letter or digit", s, maxWorkspaceNameLength)
 	}
 	return nil
 }

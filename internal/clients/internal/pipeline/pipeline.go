@@ -154,14 +154,25 @@ func (e *SendError) Error() string {
 	if e.Last != nil {
 		fmt.Fprintf(&b, "; the last answer was %s", e.Last.Detail())
 	}
-	if errors.Is(e.Err, context.DeadlineExceeded) {
-		if e.Last != nil {
-			b.WriteString("; try again later or allow more time")
-		} else {
-			fmt.Fprintf(&b, "; check that %s is reachable from this machine or allow more time", e.Service)
-		}
+	var adviser Adviser
+	switch {
+	case errors.As(e.Err, &adviser):
+		b.WriteString("; " + adviser.Advice())
+	case !errors.Is(e.Err, context.DeadlineExceeded):
+	case e.Last != nil:
+		b.WriteString("; try again later or allow more time")
+	default:
+		fmt.Fprintf(&b, "; check that %s is reachable from this machine or allow more time", e.Service)
 	}
 	return b.String()
+}
+
+// Adviser is an error that knows what to do about it better than the
+// generic advice of [SendError], such as a wait for a client-side rate limit.
+type Adviser interface {
+	error
+	// Advice says what to do, for example "allow more time".
+	Advice() string
 }
 
 // Unwrap gives errors.Is and errors.As access to both the transport error
@@ -173,11 +184,15 @@ func (e *SendError) Unwrap() []error {
 	return []error{e.Err, e.Last}
 }
 
+// maxContentTypeLength caps the Content-Type quoted in an error; real ones are short.
+const maxContentTypeLength = 128
+
 // DecodeJSON decodes the JSON body of a success answer into v. An empty
 // body, a body that is not JSON, and malformed or truncated JSON become
 // errors that name the operation, the status and the content type.
 func DecodeJSON(operation string, resp *http.Response, v any) error {
-	contentType := resp.Header.Get("Content-Type")
+	// The content type comes from the answer: keep it to one line of bounded length.
+	contentType := Snippet([]byte(resp.Header.Get("Content-Type")), maxContentTypeLength)
 	if contentType == "" {
 		contentType = "none"
 	}
@@ -194,6 +209,23 @@ func DecodeJSON(operation string, resp *http.Response, v any) error {
 	}
 	if err := json.Unmarshal(trimmed, v); err != nil {
 		return fmt.Errorf("%s: the HTTP %d answer (Content-Type %s, %d bytes) is malformed or truncated JSON: %w", operation, resp.StatusCode, contentType, len(body), err)
+	}
+	return nil
+}
+
+// CheckOptionalJSON checks the body of a success answer that the caller
+// does not decode, such as the answer to a DELETE: it must be empty or JSON.
+// Anything else (a proxy's page, a broken document) did not come from the
+// service as expected, so the request may not have been carried out; the
+// error says so in the words of [DecodeJSON].
+func CheckOptionalJSON(operation string, resp *http.Response) error {
+	body, err := runtime.Payload(resp)
+	if err == nil && len(bytes.TrimSpace(body)) == 0 {
+		return nil
+	}
+	var doc json.RawMessage
+	if err := DecodeJSON(operation, resp, &doc); err != nil {
+		return fmt.Errorf("%w; the request may not have been carried out", err)
 	}
 	return nil
 }

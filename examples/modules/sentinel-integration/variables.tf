@@ -1,0 +1,46 @@
+variable "workspace_id" {
+  description = "ARM id of the Log Analytics workspace that has Microsoft Sentinel, /subscriptions/{subscription}/resourceGroups/{group}/providers/Microsoft.OperationalInsights/workspaces/{name}."
+  type        = string
+  nullable    = false
+
+  validation {
+    condition     = can(regex("(?i)^/subscriptions/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/resourceGroups/[^/]+/providers/Microsoft\\.OperationalInsights/workspaces/[^/]+$", var.workspace_id))
+    error_message = "The workspace_id must be the ARM id of a Log Analytics workspace, /subscriptions/{subscription id}/resourceGroups/{group}/providers/Microsoft.OperationalInsights/workspaces/{name}; the Azure portal shows it as the workspace's Resource ID (Overview > JSON View)."
+  }
+}
+
+variable "stream_names" {
+  description = "Display names of the discovery streams whose logs are forwarded, matched exactly. With stream_name_regex as well, a stream must match both. Leave both null to forward the logs of all streams, including streams added later."
+  type        = set(string)
+  default     = null
+
+  validation {
+    condition     = var.stream_names == null ? true : length(var.stream_names) > 0 && alltrue([for n in var.stream_names : trimspace(n) != ""])
+    error_message = "The stream_names must be null (no filter by name) or a non-empty set of stream display names without blank entries, for example [\"Palo Alto - HQ firewall\"]."
+  }
+}
+
+variable "stream_name_regex" {
+  description = "Regular expression (RE2 syntax) that the display names of the forwarded discovery streams match, for example \"^(Palo Alto|Zscaler) \". With stream_names as well, a stream must match both. Leave both null to forward the logs of all streams, including streams added later."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.stream_name_regex == null ? true : can(regexall(var.stream_name_regex, ""))
+    error_message = "The stream_name_regex is not a valid regular expression (RE2 syntax, as in Go): check its brackets, groups and escapes, or set it to null."
+  }
+}
+
+variable "alerts_enabled" {
+  description = "Whether Defender for Cloud Apps alerts reach Sentinel's SecurityAlert table. Defaults to true, as in the resource."
+  type        = bool
+  default     = true
+  nullable    = false
+}
+
+variable "discovery_logs_enabled" {
+  description = "Whether Cloud Discovery logs reach Sentinel's McasShadowItReporting table. Defaults to true, as in the resource. When false, the stream filter is not used and the streams are not looked up."
+  type        = bool
+  default     = true
+  nullable    = false
+}
