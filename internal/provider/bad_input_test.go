@@ -293,6 +293,12 @@ var badInputs = []badInput{
 		detail:  `portal_url: "contoso.eu2.portal.cloudappsecurity.com" is not an absolute URL; expected https:// followed by a host name`,
 	},
 	{
+		name:    "portal URL copied from the address bar",
+		config:  withProvider(`provider "mcas" { portal_url = "https://contoso.eu2.portal.cloudappsecurity.com/#/dashboard" }`),
+		summary: "Invalid URL",
+		detail:  `portal_url: "https://contoso.eu2.portal.cloudappsecurity.com/#/dashboard" has a query or a fragment; give the base URL of the tenant's Defender for Cloud Apps API only`,
+	},
+	{
 		name:    "garbage portal URL",
 		config:  withProvider(`provider "mcas" { portal_url = "https://contoso eu2/%zz" }`),
 		summary: "Invalid URL",

@@ -384,7 +384,7 @@ func (p *mcasProvider) resolve(cfg providerModel, endpoint endpointModel, diags 
 			fmt.Sprintf("The client id %q (from client_id or ARM_CLIENT_ID) is not a UUID; use the Application (client) ID of the app registration or managed identity.", s.ClientID))
 	}
 	if portal := stringSetting(cfg.PortalURL, "MCAS_PORTAL_URL"); portal != "" {
-		if err := validators.CheckHTTPSURL(portal); err != nil {
+		if err := validators.CheckPortalURL(portal); err != nil {
 			diags.AddAttributeError(path.Root("portal_url"), "Invalid URL", "portal_url (or MCAS_PORTAL_URL): "+err.Error())
 		}
 	}

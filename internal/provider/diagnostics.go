@@ -23,8 +23,9 @@ func cloudAppsDiagnostic(summary string, err error) diag.Diagnostic {
 	case cloudapps.IsThrottled(err):
 		return diag.NewErrorDiagnostic(summary+": throttled by Defender for Cloud Apps",
 			fmt.Sprintf("%v\n\nThe Cloud Apps API allows 30 requests per minute per tenant and the provider already retried with back-off. "+
-				"Wait a minute and run again; if it keeps happening, lower the number of Cloud Apps objects refreshed at once "+
-				"(terraform -parallelism=2) or check for other automation calling the same tenant.", err))
+				"Wait a minute and run again. If it keeps happening, other automation (or several provider aliases) shares the tenant's "+
+				"budget: lower cloud_apps_requests_per_minute (MCAS_CLOUD_APPS_REQUESTS_PER_MINUTE) so that together they stay under 30, "+
+				"or run fewer operations at once (terraform apply -parallelism=1).", err))
 	case cloudapps.IsUnauthorized(err) && isAPI && apiErr.StatusCode == 401:
 		return diag.NewErrorDiagnostic(summary+": Defender for Cloud Apps rejected the credentials",
 			fmt.Sprintf("%v\n\nCheck that api_token (MCAS_API_TOKEN) is a valid, unrevoked token of this tenant, or, without api_token, that the "+
@@ -52,9 +53,14 @@ func integrationDiagnostic(summary string, err error) diag.Diagnostic {
 					"admin consent; assign one, wait for it to take effect, then apply again.", err))
 		case strings.EqualFold(armErr.Code, "AuthorizationFailed") || armErr.StatusCode == http.StatusForbidden:
 			return diag.NewErrorDiagnostic(summary+": permission missing",
-				fmt.Sprintf("%v\n\nThe identity Terraform runs as may not write Microsoft Sentinel data connectors. Give it a role that can "+
-					"(for example Microsoft Sentinel Contributor) on the workspace, and make sure it is at least Security Administrator in the "+
-					"tenant, as the integration requires; then apply again.", err))
+				fmt.Sprintf("%v\n\nThe identity Terraform runs as is not allowed this operation on the workspace. Give it a role that may "+
+					"read the workspace and read and write its Microsoft Sentinel data connectors (for example Microsoft Sentinel Contributor "+
+					"on the workspace), and make sure it is at least Security Administrator in the tenant, as the integration requires; "+
+					"then apply again.", err))
+		case armErr.StatusCode == http.StatusTooManyRequests:
+			return diag.NewErrorDiagnostic(summary+": throttled by Azure Resource Manager",
+				fmt.Sprintf("%v\n\nAzure Resource Manager kept answering HTTP 429 after the provider's retries, which honour its "+
+					"Retry-After. Wait a few minutes and run again, or run fewer operations at once (terraform apply -parallelism=2).", err))
 		case strings.EqualFold(armErr.Code, "InvalidAuthenticationTokenTenant"):
 			return diag.NewErrorDiagnostic(summary+": workspace in another tenant",
 				fmt.Sprintf("%v\n\nThe workspace's subscription belongs to a different Microsoft Entra tenant than the provider's credential. "+

@@ -90,7 +90,7 @@ func (p *mcasProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp 
 				MarkdownDescription: "Base URL of the tenant's Defender for Cloud Apps API, for example " +
 					"`https://contoso.eu2.portal.cloudappsecurity.com` (the portal shows it under Settings > Cloud Apps > System > About). " +
 					"Needed by everything that calls Cloud Apps. Environment variable `MCAS_PORTAL_URL`.",
-				Validators: []validator.String{validators.HTTPSURL()},
+				Validators: []validator.String{validators.PortalURL()},
 			},
 			"api_token": schema.StringAttribute{
 				Optional:  true,

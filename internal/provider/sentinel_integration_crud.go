@@ -519,31 +519,45 @@ func (r *sentinelIntegrationResource) ImportState(ctx context.Context, req resou
 		resp.Diagnostics.AddError("Defender for Cloud Apps is not configured", err.Error())
 		return
 	}
-	dc, err := rm.GetDataConnector(ctx, id)
-	if err != nil {
-		if resourcemanager.IsNotFound(err) {
-			resp.Diagnostics.AddError("Data connector not found",
-				fmt.Sprintf("There is no data connector %s to import. Check the id, or create the integration with Terraform instead.", id))
-			return
-		}
-		resp.Diagnostics.Append(integrationDiagnostic("Reading the data connector to import failed", err))
-		return
-	}
-	props, err := dc.CloudAppSecurity()
-	if err != nil {
-		resp.Diagnostics.AddError("Not a Defender for Cloud Apps data connector",
-			fmt.Sprintf("The data connector %s is of kind %q, not %q; mcas_sentinel_integration only manages the Defender for Cloud Apps "+
-				"connector. Import the workspace's MicrosoftCloudAppSecurity connector instead.", id, dc.Kind, resourcemanager.KindCloudAppSecurity))
-		return
-	}
 	agent, err := ca.FindSentinelAgent(ctx)
 	if err != nil {
 		resp.Diagnostics.Append(integrationDiagnostic("Looking for the Sentinel SIEM agent failed", err))
 		return
 	}
+	observed := observedIntegration{agent: agent}
+	tenantID := r.clients.TenantID
+	dc, err := rm.GetDataConnector(ctx, id)
+	switch {
+	case resourcemanager.IsNotFound(err) && agent != nil && tenantID != "":
+		// Only the Cloud Apps half exists (the portal wizard was left before its Sentinel step): import
+		// the agent, and the next plan shows the update that creates the connector at this id.
+		tflog.Info(ctx, "Importing the Sentinel SIEM agent; the data connector does not exist yet", map[string]any{"agent_id": agent.ID})
+	case resourcemanager.IsNotFound(err):
+		resp.Diagnostics.AddError("Data connector not found",
+			fmt.Sprintf("There is no data connector %s to import, and no Sentinel SIEM agent in Defender for Cloud Apps either "+
+				"(or the provider has no tenant_id to give the connector). Check the id, or create the integration with Terraform instead.", id))
+		return
+	case err != nil:
+		resp.Diagnostics.Append(integrationDiagnostic("Reading the data connector to import failed", err))
+		return
+	case !strings.EqualFold(dc.Kind, resourcemanager.KindCloudAppSecurity):
+		resp.Diagnostics.AddError("Not a Defender for Cloud Apps data connector",
+			fmt.Sprintf("The data connector %s is of kind %q, not %q; mcas_sentinel_integration only manages the Defender for Cloud Apps "+
+				"connector. Import the workspace's MicrosoftCloudAppSecurity connector instead.", id, dc.Kind, resourcemanager.KindCloudAppSecurity))
+		return
+	default:
+		props, err := dc.CloudAppSecurity()
+		if err != nil {
+			resp.Diagnostics.AddError("Unreadable data connector",
+				fmt.Sprintf("The Defender for Cloud Apps data connector %s could not be read: %v.", id, err))
+			return
+		}
+		observed.connector, observed.props = dc, props
+		tenantID = props.TenantID
+	}
 	t := &integrationTarget{rm: rm, ca: ca, workspace: id.Workspace, connector: id}
-	m := sentinelIntegrationModel{TenantID: types.StringValue(props.TenantID)}
-	observedIntegration{connector: dc, props: props, agent: agent}.toState(&m, t)
+	m := sentinelIntegrationModel{TenantID: types.StringValue(tenantID)}
+	observed.toState(&m, t)
 	m.Timeouts = timeouts.Value{Object: types.ObjectNull(timeoutsAttrTypes)}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
 }

@@ -3,6 +3,7 @@ package provider
 import (
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
@@ -321,6 +322,44 @@ func TestAccSentinelIntegration_importOtherKind(t *testing.T) {
 				ImportState:   true,
 				ImportStateId: f.info.WorkspaceID,
 				ExpectError:   errorPattern(`Invalid import id.*data connector`),
+			},
+		},
+	})
+}
+
+// TestAccSentinelIntegration_importAgentOnly imports a half-done portal integration: the Sentinel agent
+// exists but the wizard was left before its Sentinel step. The create refuses it and names the import
+// id; the import takes the agent, and the next apply creates the connector.
+func TestAccSentinelIntegration_importAgentOnly(t *testing.T) {
+	t.Parallel()
+	f := newIntegrationFixture(t, "northwind")
+	if err := f.srv.PutAgent("northwind", fakeapi.Agent{AgentType: "sentinel", DisplayName: "Microsoft Sentinel", Alerts: true, DiscoveryLogsEnabled: true}); err != nil {
+		t.Fatal(err)
+	}
+	cfg := f.config("")
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: factories(f.srv),
+		CheckDestroy:             f.expectNothingLeft(),
+		Steps: []resource.TestStep{
+			{
+				Config:      cfg,
+				ExpectError: errorPattern(`integration already exists.*terraform import mcas_sentinel_integration.<name> ` + regexp.QuoteMeta(f.connectorID())),
+			},
+			{
+				Config:             cfg,
+				ResourceName:       integrationAddr,
+				ImportState:        true,
+				ImportStateId:      f.connectorID(),
+				ImportStatePersist: true,
+			},
+			{
+				Config: cfg,
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply:             []plancheck.PlanCheck{plancheck.ExpectResourceAction(integrationAddr, plancheck.ResourceActionUpdate)},
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				ConfigStateChecks: f.stateChecks(true, true),
+				Check:             f.expectServer(true, true),
 			},
 		},
 	})

@@ -52,6 +52,19 @@ func CheckHTTPSURL(s string) error {
 	return nil
 }
 
+// CheckPortalURL returns an error when s is not a Defender for Cloud Apps API base URL: an absolute
+// https URL without a query or fragment (the portal's address bar adds "#/..." to its pages).
+func CheckPortalURL(s string) error {
+	if err := CheckHTTPSURL(s); err != nil {
+		return err
+	}
+	if u, _ := url.Parse(s); u.RawQuery != "" || u.Fragment != "" || u.ForceQuery {
+		return fmt.Errorf("%q has a query or a fragment; give the base URL of the tenant's Defender for Cloud Apps API only, "+
+			"as shown under Settings > Cloud Apps > System > About (for example https://contoso.eu2.portal.cloudappsecurity.com)", s)
+	}
+	return nil
+}
+
 type stringCheck struct {
 	description string
 	check       func(string) (summary, detail string, ok bool)
@@ -66,6 +79,19 @@ func (v stringCheck) ValidateString(_ context.Context, req validator.StringReque
 	}
 	if summary, detail, ok := v.check(req.ConfigValue.ValueString()); !ok {
 		resp.Diagnostics.AddAttributeError(req.Path, summary, fmt.Sprintf("%s: %s", req.Path, detail))
+	}
+}
+
+// PortalURL accepts a Defender for Cloud Apps API base URL (see CheckPortalURL).
+func PortalURL() validator.String {
+	return stringCheck{
+		description: "value must be the https base URL of a Defender for Cloud Apps API",
+		check: func(s string) (string, string, bool) {
+			if err := CheckPortalURL(s); err != nil {
+				return "Invalid URL", err.Error(), false
+			}
+			return "", "", true
+		},
 	}
 }
 

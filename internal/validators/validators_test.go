@@ -37,6 +37,10 @@ func TestValidators(t *testing.T) {
 		{"https with path ok", HTTPSURL(), "https://127.0.0.1:8443/mcas/contoso", "", nil},
 		{"http refused", HTTPSURL(), "http://contoso.eu2.portal.cloudappsecurity.com", "Invalid URL", []string{`scheme "http"`, "only https"}},
 		{"relative refused", HTTPSURL(), "contoso.eu2.portal.cloudappsecurity.com", "Invalid URL", []string{"not an absolute URL"}},
+		{"portal ok", PortalURL(), "https://contoso.eu2.portal.cloudappsecurity.com", "", nil},
+		{"portal with fragment", PortalURL(), "https://contoso.eu2.portal.cloudappsecurity.com/#/dashboard", "Invalid URL", []string{"query or a fragment", "Settings > Cloud Apps > System > About"}},
+		{"portal with query", PortalURL(), "https://contoso.eu2.portal.cloudappsecurity.com/?tab=1", "Invalid URL", []string{"query or a fragment"}},
+		{"portal over http", PortalURL(), "http://contoso.eu2.portal.cloudappsecurity.com", "Invalid URL", []string{"only https"}},
 		{"token ok", LegacyAPIToken(), strings.Repeat("aZ9=", 16), "", nil},
 		{"token short", LegacyAPIToken(), "abc", "Invalid API token", []string{"(3 characters)", "64 to 192"}},
 		{"token bad characters", LegacyAPIToken(), strings.Repeat("a-", 40), "Invalid API token", nil},
@@ -69,7 +73,7 @@ func TestValidators(t *testing.T) {
 }
 
 func TestValidatorsSkipNullAndUnknown(t *testing.T) {
-	for _, v := range []validator.String{UUID(), HTTPSURL(), LegacyAPIToken(), StreamID(), Regexp(), WorkspaceID(), ConnectorName()} {
+	for _, v := range []validator.String{UUID(), HTTPSURL(), PortalURL(), LegacyAPIToken(), StreamID(), Regexp(), WorkspaceID(), ConnectorName()} {
 		for _, value := range []types.String{types.StringNull(), types.StringUnknown()} {
 			if summary, _ := validate(v, value); summary != "" {
 				t.Errorf("%s refused %v: %s", v.Description(context.Background()), value, summary)

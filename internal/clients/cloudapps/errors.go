@@ -46,7 +46,7 @@ func (e *Error) Detail() string {
 	}
 	switch e.StatusCode {
 	case http.StatusTooManyRequests:
-		b.WriteString("; Defender for Cloud Apps allows 30 API requests per minute per tenant: wait a minute and try again, and run fewer operations at once (for example terraform apply -parallelism=1)")
+		b.WriteString("; Defender for Cloud Apps allows 30 API requests per minute per tenant: wait a minute and try again, and keep cloud_apps_requests_per_minute of all automation on the tenant under that budget")
 	case http.StatusUnauthorized:
 		b.WriteString("; the token was rejected: check that the API token or the Microsoft Entra credential belongs to the tenant of this portal URL and has not expired")
 	case http.StatusForbidden:
