@@ -15,6 +15,20 @@ import (
 
 var pathNameRegex = path.Root("name_regex")
 
+// providerClients returns the clients a configured provider hands to its resources and data sources;
+// nil without error while the provider is not configured yet (validation).
+func providerClients(providerData any) (*Clients, diag.Diagnostics) {
+	var diags diag.Diagnostics
+	if providerData == nil {
+		return nil, diags
+	}
+	clients, ok := providerData.(*Clients)
+	if !ok {
+		diags.AddError("Unexpected provider data", fmt.Sprintf("Expected *provider.Clients, got %T. This is a bug in the provider; please report it.", providerData))
+	}
+	return clients, diags
+}
+
 // cloudAppsDiagnostic turns a Cloud Apps client error into a diagnostic that says what to do.
 func cloudAppsDiagnostic(summary string, err error) diag.Diagnostic {
 	var apiErr *cloudapps.Error

@@ -2,7 +2,6 @@ package provider
 
 import (
 	"context"
-	"fmt"
 	"regexp"
 	"sort"
 	"time"
@@ -104,14 +103,8 @@ func (d *discoveryStreamsDataSource) Schema(_ context.Context, _ datasource.Sche
 }
 
 func (d *discoveryStreamsDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
-	if req.ProviderData == nil {
-		return
-	}
-	clients, ok := req.ProviderData.(*Clients)
-	if !ok {
-		resp.Diagnostics.AddError("Unexpected provider data", fmt.Sprintf("Expected *provider.Clients, got %T. This is a bug in the provider; please report it.", req.ProviderData))
-		return
-	}
+	clients, diags := providerClients(req.ProviderData)
+	resp.Diagnostics.Append(diags...)
 	d.clients = clients
 }
 

@@ -73,6 +73,14 @@ func (r *sentinelIntegrationResource) target(m sentinelIntegrationModel) (*integ
 	}, diags
 }
 
+// plannedTarget resolves the target of a plan and what the plan asks of both halves.
+func (r *sentinelIntegrationResource) plannedTarget(ctx context.Context, plan sentinelIntegrationModel) (*integrationTarget, desiredIntegration, diag.Diagnostics) {
+	t, diags := r.target(plan)
+	d, desiredDiags := desiredFrom(ctx, plan)
+	diags.Append(desiredDiags...)
+	return t, d, diags
+}
+
 // desiredFrom reads the configuration's wishes from a plan.
 func desiredFrom(ctx context.Context, m sentinelIntegrationModel) (desiredIntegration, diag.Diagnostics) {
 	d := desiredIntegration{tenantID: m.TenantID.ValueString(), alerts: m.AlertsEnabled.ValueBool(), discovery: true}
@@ -264,9 +272,7 @@ func (r *sentinelIntegrationResource) Create(ctx context.Context, req resource.C
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 
-	t, diags := r.target(plan)
-	resp.Diagnostics.Append(diags...)
-	d, diags := desiredFrom(ctx, plan)
+	t, d, diags := r.plannedTarget(ctx, plan)
 	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		return
@@ -428,9 +434,7 @@ func (r *sentinelIntegrationResource) Update(ctx context.Context, req resource.U
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 
-	t, diags := r.target(plan)
-	resp.Diagnostics.Append(diags...)
-	d, diags := desiredFrom(ctx, plan)
+	t, d, diags := r.plannedTarget(ctx, plan)
 	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		return

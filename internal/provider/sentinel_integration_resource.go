@@ -174,14 +174,8 @@ func (r *sentinelIntegrationResource) Schema(ctx context.Context, _ resource.Sch
 }
 
 func (r *sentinelIntegrationResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	if req.ProviderData == nil {
-		return
-	}
-	clients, ok := req.ProviderData.(*Clients)
-	if !ok {
-		resp.Diagnostics.AddError("Unexpected provider data", fmt.Sprintf("Expected *provider.Clients, got %T. This is a bug in the provider; please report it.", req.ProviderData))
-		return
-	}
+	clients, diags := providerClients(req.ProviderData)
+	resp.Diagnostics.Append(diags...)
 	r.clients = clients
 }
 
