@@ -190,7 +190,7 @@ func (p *mcasProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp 
 				Optional: true,
 				MarkdownDescription: "Cloud to use: `public` (default), `usgovernment`, `china` or `custom` (with `endpoint`). " +
 					"Environment variable `ARM_ENVIRONMENT`.",
-				Validators: []validator.String{stringvalidator.OneOf(environments...)},
+				Validators: []validator.String{stringvalidator.OneOfCaseInsensitive(environments...)},
 			},
 			"endpoint": schema.SingleNestedAttribute{
 				Optional: true,

@@ -104,10 +104,18 @@ type WaitError struct {
 // Error implements the error interface.
 func (e *WaitError) Error() string {
 	if errors.Is(e.Err, context.Canceled) {
-		return fmt.Sprintf("cancelled while waiting for a turn under the client-side limit of %d requests per minute for %s", e.PerMinute, e.Name)
+		return fmt.Sprintf("cancelled while waiting for a turn under the client-side limit of %s for %s", perMinuteText(e.PerMinute), e.Name)
 	}
-	return fmt.Sprintf("the next turn under the client-side limit of %d requests per minute for %s comes after the deadline, "+
-		"because earlier requests of this run are queued ahead of it", e.PerMinute, e.Name)
+	return fmt.Sprintf("the next turn under the client-side limit of %s for %s comes after the deadline, "+
+		"because earlier requests of this run are queued ahead of it", perMinuteText(e.PerMinute), e.Name)
+}
+
+// perMinuteText renders a limit such as "1 request per minute" or "30 requests per minute".
+func perMinuteText(n int) string {
+	if n == 1 {
+		return "1 request per minute"
+	}
+	return fmt.Sprintf("%d requests per minute", n)
 }
 
 // Advice says what to do about the wait.

@@ -67,7 +67,7 @@ func TestWaitReturnsWhenCancelled(t *testing.T) {
 	if !errors.As(err, &waitErr) || !errors.Is(err, context.Canceled) {
 		t.Fatalf("Wait returned %v, want a *WaitError wrapping context.Canceled", err)
 	}
-	if want := "cancelled while waiting for a turn under the client-side limit of 1 requests per minute for https://contoso.example"; err.Error() != want {
+	if want := "cancelled while waiting for a turn under the client-side limit of 1 request per minute for https://contoso.example"; err.Error() != want {
 		t.Errorf("error = %q, want %q", err, want)
 	}
 }
