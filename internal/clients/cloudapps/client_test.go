@@ -7,20 +7,17 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptest"
-	"net/url"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/hashicorp/terraform-plugin-log/tflogtest"
 
 	"github.com/mcas-terraform/terraform-provider-mcas/internal/clients/cloudapps"
+	"github.com/mcas-terraform/terraform-provider-mcas/internal/clients/internal/clienttest"
 )
 
 const (
@@ -29,58 +26,9 @@ const (
 	agentID     = "5f1e2d3c4b5a69788796a5b4"
 )
 
-// fakeCredential hands out a fixed token and records the scopes asked for.
-type fakeCredential struct {
-	mu     sync.Mutex
-	scopes []string
-}
-
-func (f *fakeCredential) GetToken(_ context.Context, opts policy.TokenRequestOptions) (azcore.AccessToken, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.scopes = append(f.scopes, opts.Scopes...)
-	return azcore.AccessToken{Token: bearerToken, ExpiresOn: time.Now().Add(time.Hour)}, nil
-}
-
-// recorded is one request as the test server saw it.
-type recorded struct {
-	method string
-	path   string
-	query  url.Values
-	header http.Header
-	body   []byte
-}
-
-type server struct {
-	*httptest.Server
-	mu       sync.Mutex
-	requests []recorded
-}
-
-func (s *server) recorded() []recorded {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]recorded(nil), s.requests...)
-}
-
-func newServer(t *testing.T, handle http.HandlerFunc) *server {
-	t.Helper()
-	s := &server{}
-	s.Server = httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
-		s.mu.Lock()
-		s.requests = append(s.requests, recorded{method: r.Method, path: r.URL.Path, query: r.URL.Query(), header: r.Header.Clone(), body: body})
-		s.mu.Unlock()
-		r.Body = io.NopCloser(bytes.NewReader(body))
-		handle(w, r)
-	}))
-	t.Cleanup(s.Close)
-	return s
-}
-
 // newClient returns a client using the legacy API token, with tiny retry
 // delays unless retry says otherwise.
-func newClient(t *testing.T, s *server, retry policy.RetryOptions) *cloudapps.Client {
+func newClient(t *testing.T, s *clienttest.Server, retry policy.RetryOptions) *cloudapps.Client {
 	t.Helper()
 	if retry.RetryDelay == 0 {
 		retry.RetryDelay = time.Millisecond
@@ -106,7 +54,7 @@ func writeJSON(w http.ResponseWriter, status int, body string) {
 }
 
 func TestNewClientValidatesOptions(t *testing.T) {
-	cred := &fakeCredential{}
+	cred := &clienttest.Credential{Token: bearerToken}
 	tests := []struct {
 		name    string
 		opts    cloudapps.Options
@@ -139,17 +87,17 @@ func TestNewClientValidatesOptions(t *testing.T) {
 func TestAuthenticationHeaders(t *testing.T) {
 	handle := func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, http.StatusOK, `[]`) }
 	t.Run("legacy token", func(t *testing.T) {
-		s := newServer(t, handle)
+		s := clienttest.NewServer(t, handle)
 		if _, err := newClient(t, s, policy.RetryOptions{}).ListStreams(context.Background()); err != nil {
 			t.Fatal(err)
 		}
-		if got := s.recorded()[0].header.Get("Authorization"); got != "Token "+apiToken {
+		if got := s.Requests()[0].Header.Get("Authorization"); got != "Token "+apiToken {
 			t.Errorf("Authorization = %q, want Token <api token>", got)
 		}
 	})
 	t.Run("Entra bearer token", func(t *testing.T) {
-		s := newServer(t, handle)
-		cred := &fakeCredential{}
+		s := clienttest.NewServer(t, handle)
+		cred := &clienttest.Credential{Token: bearerToken}
 		c, err := cloudapps.NewClient(cloudapps.Options{PortalURL: s.URL, Credential: cred, ClientOptions: policy.ClientOptions{Transport: s.Client()}})
 		if err != nil {
 			t.Fatal(err)
@@ -157,11 +105,11 @@ func TestAuthenticationHeaders(t *testing.T) {
 		if _, err := c.ListStreams(context.Background()); err != nil {
 			t.Fatal(err)
 		}
-		if got := s.recorded()[0].header.Get("Authorization"); got != "Bearer "+bearerToken {
+		if got := s.Requests()[0].Header.Get("Authorization"); got != "Bearer "+bearerToken {
 			t.Errorf("Authorization = %q, want Bearer <token>", got)
 		}
-		if len(cred.scopes) != 1 || cred.scopes[0] != cloudapps.Audience+"/.default" {
-			t.Errorf("scopes %v, want [%s/.default]", cred.scopes, cloudapps.Audience)
+		if len(cred.Scopes()) != 1 || cred.Scopes()[0] != cloudapps.Audience+"/.default" {
+			t.Errorf("scopes %v, want [%s/.default]", cred.Scopes(), cloudapps.Audience)
 		}
 	})
 }
@@ -179,14 +127,14 @@ func TestListStreamsEnvelopes(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s := newServer(t, func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, http.StatusOK, tt.body) })
+			s := clienttest.NewServer(t, func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, http.StatusOK, tt.body) })
 			streams, err := newClient(t, s, policy.RetryOptions{}).ListStreams(context.Background())
 			if err != nil {
 				t.Fatalf("ListStreams: %v", err)
 			}
-			r := s.recorded()[0]
-			if r.method != http.MethodGet || r.path != "/api/discovery/streams/" {
-				t.Errorf("request %s %s, want GET /api/discovery/streams/", r.method, r.path)
+			r := s.Requests()[0]
+			if r.Method != http.MethodGet || r.Path != "/api/discovery/streams/" {
+				t.Errorf("request %s %s, want GET /api/discovery/streams/", r.Method, r.Path)
 			}
 			if len(streams) != 2 {
 				t.Fatalf("got %d streams, want 2", len(streams))
@@ -220,7 +168,7 @@ func TestListStreamsRejectsUnknownShapes(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s := newServer(t, func(w http.ResponseWriter, _ *http.Request) {
+			s := clienttest.NewServer(t, func(w http.ResponseWriter, _ *http.Request) {
 				w.Header().Set("Content-Type", tt.contentType)
 				_, _ = io.WriteString(w, tt.body)
 			})
@@ -243,7 +191,7 @@ func agentJSON(id, agentType string) string {
 
 func TestListAgentsPages(t *testing.T) {
 	const total = 130
-	s := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+	s := clienttest.NewServer(t, func(w http.ResponseWriter, r *http.Request) {
 		skip, _ := strconv.Atoi(r.URL.Query().Get("skip"))
 		limit, _ := strconv.Atoi(r.URL.Query().Get("limit"))
 		var items []string
@@ -260,11 +208,11 @@ func TestListAgentsPages(t *testing.T) {
 		t.Errorf("got %d agents, want %d in order", len(agents), total)
 	}
 	var pages []string
-	for _, r := range s.recorded() {
-		if r.path != "/api/v1/agents/siem/" {
-			t.Errorf("path %s", r.path)
+	for _, r := range s.Requests() {
+		if r.Path != "/api/v1/agents/siem/" {
+			t.Errorf("path %s", r.Path)
 		}
-		pages = append(pages, r.query.Get("skip")+"/"+r.query.Get("limit"))
+		pages = append(pages, r.Query.Get("skip")+"/"+r.Query.Get("limit"))
 	}
 	if strings.Join(pages, ",") != "0/100,100/100" {
 		t.Errorf("pages requested %v, want skip 0 and 100 with limit 100", pages)
@@ -282,7 +230,7 @@ func TestListAgentsRejectsBadPages(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s := newServer(t, func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, http.StatusOK, tt.body) })
+			s := clienttest.NewServer(t, func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, http.StatusOK, tt.body) })
 			_, err := newClient(t, s, policy.RetryOptions{}).ListAgents(context.Background())
 			if err == nil || !strings.Contains(err.Error(), tt.wantText) {
 				t.Errorf("error %v, want %q", err, tt.wantText)
@@ -300,7 +248,7 @@ func TestAgentCRUD(t *testing.T) {
 		Created:     42,
 	}
 	wantBody := `{"agentType":"sentinel","displayName":"Microsoft Sentinel","dataTypes":{"alerts":true,"discoveryLogs":{"enabled":true,"streams":[]}}}`
-	s := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+	s := clienttest.NewServer(t, func(w http.ResponseWriter, r *http.Request) {
 		switch r.Method {
 		case http.MethodPost:
 			writeJSON(w, http.StatusCreated, agentJSON(agentID, "sentinel"))
@@ -331,7 +279,7 @@ func TestAgentCRUD(t *testing.T) {
 		t.Fatalf("DeleteAgent: %v", err)
 	}
 
-	reqs := s.recorded()
+	reqs := s.Requests()
 	want := []struct{ method, path, body string }{
 		{http.MethodPost, "/api/v1/agents/siem/", wantBody},
 		{http.MethodGet, "/api/v1/agents/siem/" + agentID + "/", ""},
@@ -343,17 +291,17 @@ func TestAgentCRUD(t *testing.T) {
 	}
 	for i, w := range want {
 		r := reqs[i]
-		if r.method != w.method || r.path != w.path || string(r.body) != w.body {
-			t.Errorf("request %d: %s %s %s\nwant %s %s %s", i, r.method, r.path, r.body, w.method, w.path, w.body)
+		if r.Method != w.method || r.Path != w.path || string(r.Body) != w.body {
+			t.Errorf("request %d: %s %s %s\nwant %s %s %s", i, r.Method, r.Path, r.Body, w.method, w.path, w.body)
 		}
-		if w.body != "" && r.header.Get("Content-Type") != "application/json" {
-			t.Errorf("request %d Content-Type %q", i, r.header.Get("Content-Type"))
+		if w.body != "" && r.Header.Get("Content-Type") != "application/json" {
+			t.Errorf("request %d Content-Type %q", i, r.Header.Get("Content-Type"))
 		}
 	}
 }
 
 func TestAgentIDsValidatedBeforeSending(t *testing.T) {
-	s := newServer(t, func(http.ResponseWriter, *http.Request) {})
+	s := clienttest.NewServer(t, func(http.ResponseWriter, *http.Request) {})
 	c := newClient(t, s, policy.RetryOptions{})
 	for _, id := range []string{"", "..", "5f1e2d3c4b5a69788796a5b4/../x", "not-hex-not-hex-not-hex!"} {
 		if _, err := c.GetAgent(context.Background(), id); err == nil || !strings.Contains(err.Error(), "24-character hexadecimal") {
@@ -363,7 +311,7 @@ func TestAgentIDsValidatedBeforeSending(t *testing.T) {
 			t.Errorf("DeleteAgent(%q) succeeded", id)
 		}
 	}
-	if n := len(s.recorded()); n != 0 {
+	if n := len(s.Requests()); n != 0 {
 		t.Errorf("server got %d requests, want none", n)
 	}
 }
@@ -387,7 +335,7 @@ func TestStatusErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(http.StatusText(tt.status), func(t *testing.T) {
-			s := newServer(t, func(w http.ResponseWriter, _ *http.Request) {
+			s := clienttest.NewServer(t, func(w http.ResponseWriter, _ *http.Request) {
 				w.Header().Set("Content-Type", "text/plain")
 				w.WriteHeader(tt.status)
 				_, _ = io.WriteString(w, tt.body)
@@ -412,7 +360,7 @@ func TestStatusErrors(t *testing.T) {
 }
 
 func TestErrorBodyIsCapped(t *testing.T) {
-	s := newServer(t, func(w http.ResponseWriter, _ *http.Request) {
+	s := clienttest.NewServer(t, func(w http.ResponseWriter, _ *http.Request) {
 		w.WriteHeader(http.StatusBadRequest)
 		_, _ = io.WriteString(w, strings.Repeat("é", 2000))
 	})
@@ -426,7 +374,7 @@ func TestErrorBodyIsCapped(t *testing.T) {
 func TestRetries(t *testing.T) {
 	t.Run("429 then success", func(t *testing.T) {
 		var calls atomic.Int32
-		s := newServer(t, func(w http.ResponseWriter, _ *http.Request) {
+		s := clienttest.NewServer(t, func(w http.ResponseWriter, _ *http.Request) {
 			if calls.Add(1) == 1 {
 				w.Header().Set("Retry-After", "0")
 				w.WriteHeader(http.StatusTooManyRequests)
@@ -440,7 +388,7 @@ func TestRetries(t *testing.T) {
 	})
 	t.Run("never succeeds", func(t *testing.T) {
 		var calls atomic.Int32
-		s := newServer(t, func(w http.ResponseWriter, _ *http.Request) {
+		s := clienttest.NewServer(t, func(w http.ResponseWriter, _ *http.Request) {
 			calls.Add(1)
 			w.WriteHeader(http.StatusTooManyRequests)
 		})
@@ -450,7 +398,7 @@ func TestRetries(t *testing.T) {
 		}
 	})
 	t.Run("deadline names the last answer", func(t *testing.T) {
-		s := newServer(t, func(w http.ResponseWriter, _ *http.Request) {
+		s := clienttest.NewServer(t, func(w http.ResponseWriter, _ *http.Request) {
 			w.WriteHeader(http.StatusTooManyRequests)
 			_, _ = io.WriteString(w, "slow down")
 		})
@@ -472,7 +420,7 @@ func TestRetries(t *testing.T) {
 	t.Run("create is retried after 429 only", func(t *testing.T) {
 		for _, status := range []int{http.StatusServiceUnavailable, http.StatusTooManyRequests} {
 			var calls atomic.Int32
-			s := newServer(t, func(w http.ResponseWriter, _ *http.Request) {
+			s := clienttest.NewServer(t, func(w http.ResponseWriter, _ *http.Request) {
 				if calls.Add(1) == 1 {
 					w.WriteHeader(status)
 					return
@@ -487,7 +435,7 @@ func TestRetries(t *testing.T) {
 		}
 	})
 	t.Run("transport error", func(t *testing.T) {
-		s := newServer(t, func(w http.ResponseWriter, _ *http.Request) {
+		s := clienttest.NewServer(t, func(w http.ResponseWriter, _ *http.Request) {
 			conn, _, err := w.(http.Hijacker).Hijack()
 			if err == nil {
 				_ = conn.Close()
@@ -505,7 +453,7 @@ func TestRetries(t *testing.T) {
 
 func TestDefaultRetryDelaysAreLong(t *testing.T) {
 	var calls atomic.Int32
-	s := newServer(t, func(w http.ResponseWriter, _ *http.Request) {
+	s := clienttest.NewServer(t, func(w http.ResponseWriter, _ *http.Request) {
 		calls.Add(1)
 		w.WriteHeader(http.StatusTooManyRequests)
 	})
@@ -535,7 +483,7 @@ func TestFindSentinelAgent(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s := newServer(t, func(w http.ResponseWriter, _ *http.Request) {
+			s := clienttest.NewServer(t, func(w http.ResponseWriter, _ *http.Request) {
 				writeJSON(w, http.StatusOK, `{"total":`+strconv.Itoa(len(tt.agents))+`,"hasNext":false,"data":[`+strings.Join(tt.agents, ",")+`]}`)
 			})
 			got, err := newClient(t, s, policy.RetryOptions{}).FindSentinelAgent(context.Background())
@@ -556,7 +504,7 @@ func TestFindSentinelAgent(t *testing.T) {
 }
 
 func TestCreateAgentRequiresID(t *testing.T) {
-	s := newServer(t, func(w http.ResponseWriter, _ *http.Request) {
+	s := clienttest.NewServer(t, func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusCreated, `{"agentType":"sentinel"}`)
 	})
 	_, err := newClient(t, s, policy.RetryOptions{}).CreateAgent(context.Background(), cloudapps.Agent{AgentType: cloudapps.AgentTypeSentinel})
@@ -566,7 +514,7 @@ func TestCreateAgentRequiresID(t *testing.T) {
 }
 
 func TestTrafficIsLoggedWithoutToken(t *testing.T) {
-	s := newServer(t, func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, http.StatusOK, `{"streams":[]}`) })
+	s := clienttest.NewServer(t, func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, http.StatusOK, `{"streams":[]}`) })
 	var buf bytes.Buffer
 	ctx := tflogtest.RootLogger(context.Background(), &buf)
 	if _, err := newClient(t, s, policy.RetryOptions{}).ListStreams(ctx); err != nil {

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"math"
 	"net/http"
 	"reflect"
@@ -15,11 +14,11 @@ import (
 	"strings"
 	"testing"
 	"time"
-	"unicode/utf8"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 
 	"github.com/mcas-terraform/terraform-provider-mcas/internal/clients/cloudapps"
+	"github.com/mcas-terraform/terraform-provider-mcas/internal/clients/internal/clienttest"
 )
 
 // fuzzPortal is the portal URL of the fuzzed clients; no request leaves the process.
@@ -34,47 +33,10 @@ const maxErrorText = 2048
 
 var hexID = regexp.MustCompile(`^[0-9A-Fa-f]{24}$`)
 
-// replay is an in-memory transport: it answers each request with answer, numbering the requests from
-// 0, and records every request and request body it saw.
-type replay struct {
-	t        *testing.T
-	answer   func(n int, req *http.Request) (status int, header http.Header, body []byte)
-	requests []*http.Request
-	bodies   [][]byte
-}
-
-// Do implements policy.Transporter.
-func (r *replay) Do(req *http.Request) (*http.Response, error) {
-	if len(r.requests) >= maxFuzzRequests {
-		r.t.Fatalf("the client sent more than %d requests for one call; it pages or retries forever", maxFuzzRequests)
-	}
-	var body []byte
-	if req.Body != nil {
-		var err error
-		if body, err = io.ReadAll(req.Body); err != nil {
-			return nil, err
-		}
-	}
-	r.requests = append(r.requests, req)
-	r.bodies = append(r.bodies, body)
-	status, header, answer := r.answer(len(r.requests)-1, req)
-	if header == nil {
-		header = http.Header{}
-	}
-	return &http.Response{
-		Status:        fmt.Sprintf("%d %s", status, http.StatusText(status)),
-		StatusCode:    status,
-		Header:        header,
-		Body:          io.NopCloser(bytes.NewReader(answer)),
-		ContentLength: int64(len(answer)),
-		Request:       req,
-	}, nil
-}
-
 // fuzzClient returns a client whose requests r answers, without retries.
-func fuzzClient(t *testing.T, r *replay) *cloudapps.Client {
+func fuzzClient(t *testing.T, r *clienttest.Replay) *cloudapps.Client {
 	t.Helper()
-	r.t = t
+	r.T, r.MaxRequests = t, maxFuzzRequests
 	c, err := cloudapps.NewClient(cloudapps.Options{
 		PortalURL:     fuzzPortal,
 		APIToken:      apiToken,
@@ -87,26 +49,9 @@ func fuzzClient(t *testing.T, r *replay) *cloudapps.Client {
 }
 
 // jsonAnswer answers 200 with a JSON body.
-func jsonAnswer(body []byte) func(int, *http.Request) (int, http.Header, []byte) {
+func jsonAnswer(body []byte) clienttest.Answer {
 	return func(int, *http.Request) (int, http.Header, []byte) {
 		return http.StatusOK, http.Header{"Content-Type": {"application/json"}}, body
-	}
-}
-
-// checkErrorText checks that an error reads as a message: non-empty valid UTF-8 on one line of
-// bounded length.
-func checkErrorText(t *testing.T, err error) {
-	t.Helper()
-	msg := err.Error()
-	switch {
-	case msg == "":
-		t.Errorf("empty error message")
-	case !utf8.ValidString(msg):
-		t.Errorf("error message is not valid UTF-8: %q", msg)
-	case strings.ContainsAny(msg, "\r\n"):
-		t.Errorf("error message spans several lines: %q", msg)
-	case len(msg) > maxErrorText:
-		t.Errorf("error message has %d bytes, more than %d: %.200q...", len(msg), maxErrorText, msg)
 	}
 }
 
@@ -125,9 +70,9 @@ func FuzzListStreams(f *testing.F) {
 		f.Add([]byte(body))
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
-		streams, err := fuzzClient(t, &replay{answer: jsonAnswer(body)}).ListStreams(context.Background())
+		streams, err := fuzzClient(t, &clienttest.Replay{Answer: jsonAnswer(body)}).ListStreams(context.Background())
 		if err != nil {
-			checkErrorText(t, err)
+			clienttest.CheckErrorText(t, err, maxErrorText)
 			return
 		}
 		list := bytes.TrimSpace(body)
@@ -169,7 +114,7 @@ func FuzzStreamTimestamp(f *testing.F) {
 		var s cloudapps.Stream
 		err := json.Unmarshal([]byte(doc), &s)
 		if err != nil {
-			checkErrorText(t, err)
+			clienttest.CheckErrorText(t, err, maxErrorText)
 			return
 		}
 		raw := json.RawMessage(strings.TrimSpace(value))
@@ -215,16 +160,11 @@ func FuzzListAgents(f *testing.F) {
 	f.Add([]byte(`{"total":1,"hasNext":false,"data":[`+agent+`]}`), []byte(`{"total":0,"hasNext":false,"data":[]}`))
 	f.Add([]byte(`{"total":2,"hasNext":true,"data":[`+agentJSON("000000000000000000000001", "generic")+`]}`), []byte(`{"total":2,"hasNext":false,"data":[`+agent+`]}`))
 	f.Fuzz(func(t *testing.T, first, next []byte) {
-		r := &replay{answer: func(n int, _ *http.Request) (int, http.Header, []byte) {
-			if n == 0 {
-				return jsonAnswer(first)(n, nil)
-			}
-			return jsonAnswer(next)(n, nil)
-		}}
+		r := &clienttest.Replay{Answer: clienttest.FirstThen(jsonAnswer(first), jsonAnswer(next))}
 		agents, err := fuzzClient(t, r).ListAgents(context.Background())
 		// Each page starts where the agents received so far end.
 		received := 0
-		for i, req := range r.requests {
+		for i, req := range r.Requests() {
 			if skip := req.URL.Query().Get("skip"); skip != strconv.Itoa(received) {
 				t.Fatalf("request %d asked for skip=%s after receiving %d agents", i, skip, received)
 			}
@@ -239,7 +179,7 @@ func FuzzListAgents(f *testing.F) {
 			received += len(page.Data)
 		}
 		if err != nil {
-			checkErrorText(t, err)
+			clienttest.CheckErrorText(t, err, maxErrorText)
 			return
 		}
 		if len(agents) != received {
@@ -251,15 +191,15 @@ func FuzzListAgents(f *testing.F) {
 // TestListAgentsGivesUpOnEndlessPages answers every page with new agents and more to come: the client
 // stops after a bounded number of pages with an error instead of paging forever.
 func TestListAgentsGivesUpOnEndlessPages(t *testing.T) {
-	r := &replay{answer: func(n int, _ *http.Request) (int, http.Header, []byte) {
+	r := &clienttest.Replay{Answer: func(n int, _ *http.Request) (int, http.Header, []byte) {
 		return jsonAnswer([]byte(`{"total":1000000,"hasNext":true,"data":[`+agentJSON(fmt.Sprintf("%024x", n), "generic")+`]}`))(n, nil)
 	}}
 	_, err := fuzzClient(t, r).ListAgents(context.Background())
 	if err == nil || !strings.Contains(err.Error(), "still reported more agents after 100 pages") {
 		t.Fatalf("ListAgents = %v, want an error after 100 pages", err)
 	}
-	if len(r.requests) != 100 {
-		t.Errorf("ListAgents sent %d requests, want 100", len(r.requests))
+	if len(r.Requests()) != 100 {
+		t.Errorf("ListAgents sent %d requests, want 100", len(r.Requests()))
 	}
 }
 
@@ -270,28 +210,28 @@ func FuzzAgent(f *testing.F) {
 	f.Add([]byte(`{"_id":"` + agentID + `","agentType":"generic","displayName":"Splunk","dataTypes":{"alerts":true,"discoveryLogs":{"enabled":false,"streams":null}}}`))
 	f.Add([]byte(`{"agentType":"sentinel"}`))
 	f.Fuzz(func(t *testing.T, body []byte) {
-		a, err := fuzzClient(t, &replay{answer: jsonAnswer(body)}).GetAgent(context.Background(), agentID)
+		a, err := fuzzClient(t, &clienttest.Replay{Answer: jsonAnswer(body)}).GetAgent(context.Background(), agentID)
 		if err != nil {
-			checkErrorText(t, err)
+			clienttest.CheckErrorText(t, err, maxErrorText)
 			return
 		}
 		if !hexID.MatchString(a.ID) {
 			t.Fatalf("GetAgent accepted the agent id %q, which is not 24 hexadecimal characters", a.ID)
 		}
-		r := &replay{answer: jsonAnswer(body)}
+		r := &clienttest.Replay{Answer: jsonAnswer(body)}
 		if _, err := fuzzClient(t, r).UpdateAgent(context.Background(), a.ID, *a); err != nil {
 			t.Fatalf("UpdateAgent with the answer echoed back: %v", err)
 		}
 		var sent map[string]json.RawMessage
-		if err := json.Unmarshal(r.bodies[0], &sent); err != nil {
-			t.Fatalf("the PUT body %q is not a JSON object: %v", r.bodies[0], err)
+		if err := json.Unmarshal(r.Bodies()[0], &sent); err != nil {
+			t.Fatalf("the PUT body %q is not a JSON object: %v", r.Bodies()[0], err)
 		}
 		if len(sent) != 3 || sent["agentType"] == nil || sent["displayName"] == nil || sent["dataTypes"] == nil {
-			t.Fatalf("the PUT body %q does not hold exactly agentType, displayName and dataTypes", r.bodies[0])
+			t.Fatalf("the PUT body %q does not hold exactly agentType, displayName and dataTypes", r.Bodies()[0])
 		}
 		var got cloudapps.Agent
-		if err := json.Unmarshal(r.bodies[0], &got); err != nil {
-			t.Fatalf("the PUT body %q does not decode as an agent: %v", r.bodies[0], err)
+		if err := json.Unmarshal(r.Bodies()[0], &got); err != nil {
+			t.Fatalf("the PUT body %q does not decode as an agent: %v", r.Bodies()[0], err)
 		}
 		want := cloudapps.Agent{AgentType: a.AgentType, DisplayName: a.DisplayName, DataTypes: a.DataTypes}
 		if want.DataTypes.DiscoveryLogs.Streams == nil {
@@ -314,7 +254,7 @@ func FuzzErrorAnswer(f *testing.F) {
 	f.Add(uint16(502), "text/plain", []byte("\xff\xfe not UTF-8 \n\n"+strings.Repeat("long ", 400)))
 	f.Fuzz(func(t *testing.T, rawStatus uint16, contentType string, body []byte) {
 		status := 300 + int(rawStatus)%300
-		r := &replay{answer: func(int, *http.Request) (int, http.Header, []byte) {
+		r := &clienttest.Replay{Answer: func(int, *http.Request) (int, http.Header, []byte) {
 			return status, http.Header{"Content-Type": {contentType}}, body
 		}}
 		_, err := fuzzClient(t, r).GetAgent(context.Background(), agentID)
@@ -335,6 +275,6 @@ func FuzzErrorAnswer(f *testing.F) {
 				t.Errorf("%s is wrong for HTTP %d", name, status)
 			}
 		}
-		checkErrorText(t, err)
+		clienttest.CheckErrorText(t, err, maxErrorText)
 	})
 }

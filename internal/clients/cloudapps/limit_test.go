@@ -11,6 +11,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 
 	"github.com/mcas-terraform/terraform-provider-mcas/internal/clients/cloudapps"
+	"github.com/mcas-terraform/terraform-provider-mcas/internal/clients/internal/clienttest"
 	"github.com/mcas-terraform/terraform-provider-mcas/internal/clients/ratelimit"
 )
 
@@ -18,7 +19,7 @@ import (
 // differently, with a limit whose burst is one request: after the first client's request, the second
 // client's request has no turn before its deadline and never reaches the service.
 func TestRequestsPerMinuteIsSharedByPortalURL(t *testing.T) {
-	s := newServer(t, func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, http.StatusOK, `{"streams": []}`) })
+	s := clienttest.NewServer(t, func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, http.StatusOK, `{"streams": []}`) })
 	newLimited := func(portalURL string) *cloudapps.Client {
 		c, err := cloudapps.NewClient(cloudapps.Options{
 			PortalURL:         portalURL,
@@ -50,7 +51,7 @@ func TestRequestsPerMinuteIsSharedByPortalURL(t *testing.T) {
 	if strings.Contains(err.Error(), "reachable") {
 		t.Errorf("error %q suggests a network problem where the client-side limit made the request wait", err)
 	}
-	if n := len(s.recorded()); n != 1 {
+	if n := len(s.Requests()); n != 1 {
 		t.Errorf("the service saw %d requests, want 1", n)
 	}
 }
@@ -59,7 +60,7 @@ func TestRequestsPerMinuteIsSharedByPortalURL(t *testing.T) {
 // not answer: the client gives up after CallTimeout and says so.
 func TestCallTimeoutBoundsCallsWithoutDeadline(t *testing.T) {
 	release := make(chan struct{})
-	s := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+	s := clienttest.NewServer(t, func(w http.ResponseWriter, r *http.Request) {
 		select {
 		case <-release:
 		case <-r.Context().Done():

@@ -7,11 +7,8 @@ import (
 	"errors"
 	"io"
 	"net/http"
-	"net/http/httptest"
-	"net/url"
 	"os"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -22,6 +19,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/hashicorp/terraform-plugin-log/tflogtest"
 
+	"github.com/mcas-terraform/terraform-provider-mcas/internal/clients/internal/clienttest"
 	"github.com/mcas-terraform/terraform-provider-mcas/internal/clients/resourcemanager"
 )
 
@@ -36,59 +34,8 @@ var (
 	testConnector = resourcemanager.NewDataConnectorID(testWorkspace, "b96d014d-b5c2-4a01-9aba-a8058f629d42")
 )
 
-// fakeCredential hands out a fixed token and records the scopes asked for.
-type fakeCredential struct {
-	mu     sync.Mutex
-	scopes []string
-}
-
-func (f *fakeCredential) GetToken(_ context.Context, opts policy.TokenRequestOptions) (azcore.AccessToken, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.scopes = append(f.scopes, opts.Scopes...)
-	return azcore.AccessToken{Token: testToken, ExpiresOn: time.Now().Add(time.Hour)}, nil
-}
-
-// recorded is one request as the test server saw it.
-type recorded struct {
-	method string
-	path   string
-	query  url.Values
-	header http.Header
-	body   []byte
-}
-
-// server is a test Resource Manager: handle answers each request and every
-// request is recorded.
-type server struct {
-	*httptest.Server
-	mu       sync.Mutex
-	requests []recorded
-}
-
-func (s *server) recorded() []recorded {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]recorded(nil), s.requests...)
-}
-
-func newServer(t *testing.T, handle http.HandlerFunc) *server {
-	t.Helper()
-	s := &server{}
-	s.Server = httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
-		s.mu.Lock()
-		s.requests = append(s.requests, recorded{method: r.Method, path: r.URL.Path, query: r.URL.Query(), header: r.Header.Clone(), body: body})
-		s.mu.Unlock()
-		r.Body = io.NopCloser(bytes.NewReader(body))
-		handle(w, r)
-	}))
-	t.Cleanup(s.Close)
-	return s
-}
-
 // newClient returns a client that talks to s with tiny retry delays.
-func newClient(t *testing.T, s *server, cred *fakeCredential, retry policy.RetryOptions) *resourcemanager.Client {
+func newClient(t *testing.T, s *clienttest.Server, cred *clienttest.Credential, retry policy.RetryOptions) *resourcemanager.Client {
 	t.Helper()
 	if retry.RetryDelay == 0 {
 		retry.RetryDelay = time.Millisecond
@@ -133,27 +80,27 @@ func armError(status int, code, message string) http.HandlerFunc {
 }
 
 func TestGetDataConnectorReplaysServiceBody(t *testing.T) {
-	cred := &fakeCredential{}
-	s := newServer(t, serveFile(t, "arm-dataconnector-mcas-get.json"))
+	cred := &clienttest.Credential{Token: testToken}
+	s := clienttest.NewServer(t, serveFile(t, "arm-dataconnector-mcas-get.json"))
 	c := newClient(t, s, cred, policy.RetryOptions{})
 
 	dc, err := c.GetDataConnector(context.Background(), testConnector)
 	if err != nil {
 		t.Fatalf("GetDataConnector: %v", err)
 	}
-	reqs := s.recorded()
+	reqs := s.Requests()
 	if len(reqs) != 1 {
 		t.Fatalf("server got %d requests, want 1", len(reqs))
 	}
 	r := reqs[0]
-	if r.method != http.MethodGet || r.path != connectorID || r.query.Get("api-version") != resourcemanager.SecurityInsightsAPIVersion {
-		t.Errorf("request %s %s?%v, want GET %s?api-version=%s", r.method, r.path, r.query, connectorID, resourcemanager.SecurityInsightsAPIVersion)
+	if r.Method != http.MethodGet || r.Path != connectorID || r.Query.Get("api-version") != resourcemanager.SecurityInsightsAPIVersion {
+		t.Errorf("request %s %s?%v, want GET %s?api-version=%s", r.Method, r.Path, r.Query, connectorID, resourcemanager.SecurityInsightsAPIVersion)
 	}
-	if got := r.header.Get("Authorization"); got != "Bearer "+testToken {
+	if got := r.Header.Get("Authorization"); got != "Bearer "+testToken {
 		t.Errorf("Authorization = %q, want the bearer token", got)
 	}
-	if len(cred.scopes) == 0 || cred.scopes[0] != testAudience+"/.default" {
-		t.Errorf("token scopes %v, want [%s/.default] from the cloud configuration", cred.scopes, testAudience)
+	if len(cred.Scopes()) == 0 || cred.Scopes()[0] != testAudience+"/.default" {
+		t.Errorf("token scopes %v, want [%s/.default] from the cloud configuration", cred.Scopes(), testAudience)
 	}
 
 	if dc.ID != connectorID || dc.Name != testConnector.Name || dc.Kind != resourcemanager.KindCloudAppSecurity || dc.Type != "Microsoft.SecurityInsights/dataConnectors" {
@@ -172,16 +119,16 @@ func TestGetDataConnectorReplaysServiceBody(t *testing.T) {
 }
 
 func TestListDataConnectorsReplaysServiceBody(t *testing.T) {
-	s := newServer(t, serveFile(t, "arm-dataconnectors-list.json"))
-	c := newClient(t, s, &fakeCredential{}, policy.RetryOptions{})
+	s := clienttest.NewServer(t, serveFile(t, "arm-dataconnectors-list.json"))
+	c := newClient(t, s, &clienttest.Credential{Token: testToken}, policy.RetryOptions{})
 
 	list, err := c.ListDataConnectors(context.Background(), testWorkspace)
 	if err != nil {
 		t.Fatalf("ListDataConnectors: %v", err)
 	}
-	r := s.recorded()[0]
-	if want := wsID + "/providers/Microsoft.SecurityInsights/dataConnectors"; r.path != want || r.query.Get("api-version") != resourcemanager.SecurityInsightsAPIVersion {
-		t.Errorf("request %s?%v, want %s?api-version=%s", r.path, r.query, want, resourcemanager.SecurityInsightsAPIVersion)
+	r := s.Requests()[0]
+	if want := wsID + "/providers/Microsoft.SecurityInsights/dataConnectors"; r.Path != want || r.Query.Get("api-version") != resourcemanager.SecurityInsightsAPIVersion {
+		t.Errorf("request %s?%v, want %s?api-version=%s", r.Path, r.Query, want, resourcemanager.SecurityInsightsAPIVersion)
 	}
 	wantKinds := []string{
 		"AzureSecurityCenter", "ThreatIntelligence", "ThreatIntelligenceTaxii", "AzureActiveDirectory", "Office365",
@@ -221,8 +168,8 @@ func TestListDataConnectorsReplaysServiceBody(t *testing.T) {
 }
 
 func TestListDataConnectorsFollowsNextLink(t *testing.T) {
-	var s *server
-	s = newServer(t, func(w http.ResponseWriter, r *http.Request) {
+	var s *clienttest.Server
+	s = clienttest.NewServer(t, func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		switch r.URL.Query().Get("$skipToken") {
 		case "":
@@ -234,7 +181,7 @@ func TestListDataConnectorsFollowsNextLink(t *testing.T) {
 			_, _ = io.WriteString(w, `{"value":[{"name":"c","kind":"ThreatIntelligence","properties":{}}]}`)
 		}
 	})
-	c := newClient(t, s, &fakeCredential{}, policy.RetryOptions{})
+	c := newClient(t, s, &clienttest.Credential{Token: testToken}, policy.RetryOptions{})
 
 	list, err := c.ListDataConnectors(context.Background(), testWorkspace)
 	if err != nil {
@@ -247,13 +194,13 @@ func TestListDataConnectorsFollowsNextLink(t *testing.T) {
 	if strings.Join(names, ",") != "a,b,c" {
 		t.Errorf("got connectors %v, want a,b,c from three pages", names)
 	}
-	reqs := s.recorded()
+	reqs := s.Requests()
 	if len(reqs) != 3 {
 		t.Fatalf("got %d requests, want 3", len(reqs))
 	}
 	for i, r := range reqs {
-		if r.query.Get("api-version") != resourcemanager.SecurityInsightsAPIVersion || r.header.Get("Authorization") == "" {
-			t.Errorf("page %d request lacks api-version or authorization: %v", i+1, r.query)
+		if r.Query.Get("api-version") != resourcemanager.SecurityInsightsAPIVersion || r.Header.Get("Authorization") == "" {
+			t.Errorf("page %d request lacks api-version or authorization: %v", i+1, r.Query)
 		}
 	}
 }
@@ -261,33 +208,33 @@ func TestListDataConnectorsFollowsNextLink(t *testing.T) {
 func TestListDataConnectorsRefusesBadNextLinks(t *testing.T) {
 	tests := []struct {
 		name     string
-		nextLink func(s *server, r *http.Request) string
+		nextLink func(s *clienttest.Server, r *http.Request) string
 		wantErr  string
 	}{
 		{
 			name:     "another host",
-			nextLink: func(*server, *http.Request) string { return "https://attacker.example/page2" },
+			nextLink: func(*clienttest.Server, *http.Request) string { return "https://attacker.example/page2" },
 			wantErr:  "refusing to follow nextLink to https://attacker.example",
 		},
 		{
 			name:     "same link again",
-			nextLink: func(s *server, r *http.Request) string { return s.URL + r.URL.RequestURI() },
+			nextLink: func(s *clienttest.Server, r *http.Request) string { return s.URL + r.URL.RequestURI() },
 			wantErr:  "again",
 		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var s *server
-			s = newServer(t, func(w http.ResponseWriter, r *http.Request) {
+			var s *clienttest.Server
+			s = clienttest.NewServer(t, func(w http.ResponseWriter, r *http.Request) {
 				w.Header().Set("Content-Type", "application/json")
 				_ = json.NewEncoder(w).Encode(map[string]any{"value": []any{}, "nextLink": tt.nextLink(s, r)})
 			})
-			c := newClient(t, s, &fakeCredential{}, policy.RetryOptions{})
+			c := newClient(t, s, &clienttest.Credential{Token: testToken}, policy.RetryOptions{})
 			_, err := c.ListDataConnectors(context.Background(), testWorkspace)
 			if err == nil || !strings.Contains(err.Error(), tt.wantErr) || !strings.Contains(err.Error(), "listing the data connectors of workspace "+wsID) {
 				t.Errorf("error %v, want one naming the operation and containing %q", err, tt.wantErr)
 			}
-			if n := len(s.recorded()); n != 1 {
+			if n := len(s.Requests()); n != 1 {
 				t.Errorf("server got %d requests, want 1", n)
 			}
 		})
@@ -297,7 +244,7 @@ func TestListDataConnectorsRefusesBadNextLinks(t *testing.T) {
 func TestPutDataConnector(t *testing.T) {
 	for _, status := range []int{http.StatusCreated, http.StatusOK} {
 		t.Run(http.StatusText(status), func(t *testing.T) {
-			s := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+			s := clienttest.NewServer(t, func(w http.ResponseWriter, r *http.Request) {
 				w.Header().Set("Content-Type", "application/json")
 				w.WriteHeader(status)
 				body, _ := io.ReadAll(r.Body)
@@ -308,7 +255,7 @@ func TestPutDataConnector(t *testing.T) {
 					"kind": in["kind"], "etag": `"new-etag"`, "properties": in["properties"],
 				})
 			})
-			c := newClient(t, s, &fakeCredential{}, policy.RetryOptions{})
+			c := newClient(t, s, &clienttest.Credential{Token: testToken}, policy.RetryOptions{})
 
 			in := resourcemanager.NewCloudAppSecurityConnector(tenantID, true, false)
 			in.Etag = `"stale-etag"`
@@ -319,19 +266,19 @@ func TestPutDataConnector(t *testing.T) {
 			if created != (status == http.StatusCreated) {
 				t.Errorf("created = %v for HTTP %d", created, status)
 			}
-			r := s.recorded()[0]
-			if r.method != http.MethodPut || r.path != connectorID || r.query.Get("api-version") != resourcemanager.SecurityInsightsAPIVersion {
-				t.Errorf("request %s %s?%v", r.method, r.path, r.query)
+			r := s.Requests()[0]
+			if r.Method != http.MethodPut || r.Path != connectorID || r.Query.Get("api-version") != resourcemanager.SecurityInsightsAPIVersion {
+				t.Errorf("request %s %s?%v", r.Method, r.Path, r.Query)
 			}
-			if ct := r.header.Get("Content-Type"); ct != "application/json" {
+			if ct := r.Header.Get("Content-Type"); ct != "application/json" {
 				t.Errorf("Content-Type = %q", ct)
 			}
-			if r.header.Get("If-Match") != "" {
+			if r.Header.Get("If-Match") != "" {
 				t.Error("If-Match sent; the service documents no etag semantics")
 			}
 			want := `{"kind":"MicrosoftCloudAppSecurity","properties":{"tenantId":"` + tenantID + `","dataTypes":{"alerts":{"state":"Enabled"},"discoveryLogs":{"state":"Disabled"}}}}`
-			if string(r.body) != want {
-				t.Errorf("body sent\n%s\nwant\n%s", r.body, want)
+			if string(r.Body) != want {
+				t.Errorf("body sent\n%s\nwant\n%s", r.Body, want)
 			}
 			props, err := out.CloudAppSecurity()
 			if err != nil || !props.AlertsEnabled() || props.DiscoveryLogsEnabled() || out.Etag != `"new-etag"` {
@@ -342,8 +289,8 @@ func TestPutDataConnector(t *testing.T) {
 }
 
 func TestPutDataConnectorRefusesIncompleteBody(t *testing.T) {
-	s := newServer(t, func(http.ResponseWriter, *http.Request) {})
-	c := newClient(t, s, &fakeCredential{}, policy.RetryOptions{})
+	s := clienttest.NewServer(t, func(http.ResponseWriter, *http.Request) {})
+	c := newClient(t, s, &clienttest.Credential{Token: testToken}, policy.RetryOptions{})
 	for _, dc := range []resourcemanager.DataConnector{
 		{Properties: json.RawMessage(`{}`)},
 		{Kind: resourcemanager.KindCloudAppSecurity},
@@ -352,7 +299,7 @@ func TestPutDataConnectorRefusesIncompleteBody(t *testing.T) {
 			t.Errorf("PutDataConnector(%+v) succeeded, want an error", dc)
 		}
 	}
-	if n := len(s.recorded()); n != 0 {
+	if n := len(s.Requests()); n != 0 {
 		t.Errorf("server got %d requests, want none", n)
 	}
 }
@@ -370,14 +317,14 @@ func TestDeleteDataConnector(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(http.StatusText(tt.status), func(t *testing.T) {
-			s := newServer(t, func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(tt.status) })
-			c := newClient(t, s, &fakeCredential{}, policy.RetryOptions{})
+			s := clienttest.NewServer(t, func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(tt.status) })
+			c := newClient(t, s, &clienttest.Credential{Token: testToken}, policy.RetryOptions{})
 			err := c.DeleteDataConnector(context.Background(), testConnector)
 			if (err != nil) != tt.wantErr || resourcemanager.IsNotFound(err) != tt.wantNotFound {
 				t.Errorf("err = %v (not found %v), want error %v, not found %v", err, resourcemanager.IsNotFound(err), tt.wantErr, tt.wantNotFound)
 			}
-			if r := s.recorded()[0]; r.method != http.MethodDelete || r.path != connectorID {
-				t.Errorf("request %s %s", r.method, r.path)
+			if r := s.Requests()[0]; r.Method != http.MethodDelete || r.Path != connectorID {
+				t.Errorf("request %s %s", r.Method, r.Path)
 			}
 		})
 	}
@@ -399,8 +346,8 @@ func TestSentinelOnboarded(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s := newServer(t, tt.handle)
-			c := newClient(t, s, &fakeCredential{}, policy.RetryOptions{})
+			s := clienttest.NewServer(t, tt.handle)
+			c := newClient(t, s, &clienttest.Credential{Token: testToken}, policy.RetryOptions{})
 			got, err := c.SentinelOnboarded(context.Background(), testWorkspace)
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
@@ -409,20 +356,20 @@ func TestSentinelOnboarded(t *testing.T) {
 			} else if err != nil || got != tt.want {
 				t.Errorf("SentinelOnboarded = %v, %v; want %v", got, err, tt.want)
 			}
-			r := s.recorded()[0]
-			if want := wsID + "/providers/Microsoft.SecurityInsights/onboardingStates/default"; r.path != want || r.query.Get("api-version") != resourcemanager.SecurityInsightsAPIVersion {
-				t.Errorf("request %s?%v, want %s", r.path, r.query, want)
+			r := s.Requests()[0]
+			if want := wsID + "/providers/Microsoft.SecurityInsights/onboardingStates/default"; r.Path != want || r.Query.Get("api-version") != resourcemanager.SecurityInsightsAPIVersion {
+				t.Errorf("request %s?%v, want %s", r.Path, r.Query, want)
 			}
 		})
 	}
 }
 
 func TestGetWorkspace(t *testing.T) {
-	s := newServer(t, func(w http.ResponseWriter, _ *http.Request) {
+	s := clienttest.NewServer(t, func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = io.WriteString(w, `{"id":"`+wsID+`","name":"myWorkspace","location":"westeurope","properties":{"customerId":"8b014a77-4695-4ef4-96bb-6623afb121a2","retentionInDays":30}}`)
 	})
-	c := newClient(t, s, &fakeCredential{}, policy.RetryOptions{})
+	c := newClient(t, s, &clienttest.Credential{Token: testToken}, policy.RetryOptions{})
 	ws, err := c.GetWorkspace(context.Background(), testWorkspace)
 	if err != nil {
 		t.Fatalf("GetWorkspace: %v", err)
@@ -431,8 +378,8 @@ func TestGetWorkspace(t *testing.T) {
 	if *ws != want {
 		t.Errorf("workspace %+v, want %+v", *ws, want)
 	}
-	if r := s.recorded()[0]; r.path != wsID || r.query.Get("api-version") != resourcemanager.WorkspacesAPIVersion {
-		t.Errorf("request %s?%v, want api-version %s", r.path, r.query, resourcemanager.WorkspacesAPIVersion)
+	if r := s.Requests()[0]; r.Path != wsID || r.Query.Get("api-version") != resourcemanager.WorkspacesAPIVersion {
+		t.Errorf("request %s?%v, want api-version %s", r.Path, r.Query, resourcemanager.WorkspacesAPIVersion)
 	}
 }
 
@@ -492,8 +439,8 @@ func TestStatusErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s := newServer(t, tt.handle)
-			c := newClient(t, s, &fakeCredential{}, policy.RetryOptions{})
+			s := clienttest.NewServer(t, tt.handle)
+			c := newClient(t, s, &clienttest.Credential{Token: testToken}, policy.RetryOptions{})
 			_, err := c.GetDataConnector(context.Background(), testConnector)
 			if err == nil {
 				t.Fatal("want an error")
@@ -534,7 +481,7 @@ func TestRetriesHonourRetryAfter(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var calls atomic.Int32
-			s := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+			s := clienttest.NewServer(t, func(w http.ResponseWriter, r *http.Request) {
 				if calls.Add(1) == 1 {
 					w.Header().Set(tt.header, tt.value)
 					armError(tt.status, "Throttled", "slow down")(w, r)
@@ -542,7 +489,7 @@ func TestRetriesHonourRetryAfter(t *testing.T) {
 				}
 				serveFile(t, "arm-dataconnector-mcas-get.json")(w, r)
 			})
-			c := newClient(t, s, &fakeCredential{}, tt.retry)
+			c := newClient(t, s, &clienttest.Credential{Token: testToken}, tt.retry)
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			defer cancel()
 			start := time.Now()
@@ -558,12 +505,12 @@ func TestRetriesHonourRetryAfter(t *testing.T) {
 
 func TestRetriesExhausted(t *testing.T) {
 	var calls atomic.Int32
-	s := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+	s := clienttest.NewServer(t, func(w http.ResponseWriter, r *http.Request) {
 		calls.Add(1)
 		w.Header().Set("Retry-After", "0")
 		armError(http.StatusTooManyRequests, "TooManyRequests", "throttled")(w, r)
 	})
-	c := newClient(t, s, &fakeCredential{}, policy.RetryOptions{MaxRetries: 2})
+	c := newClient(t, s, &clienttest.Credential{Token: testToken}, policy.RetryOptions{MaxRetries: 2})
 	_, _, err := c.PutDataConnector(context.Background(), testConnector, resourcemanager.NewCloudAppSecurityConnector(tenantID, true, true))
 	want := "creating or updating data connector " + connectorID + ": HTTP 429 TooManyRequests: throttled"
 	if err == nil || err.Error() != want {
@@ -575,11 +522,11 @@ func TestRetriesExhausted(t *testing.T) {
 }
 
 func TestDeadlineNamesLastAnswer(t *testing.T) {
-	s := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+	s := clienttest.NewServer(t, func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("retry-after-ms", "20")
 		armError(http.StatusServiceUnavailable, "ServerBusy", "try later")(w, r)
 	})
-	c := newClient(t, s, &fakeCredential{}, policy.RetryOptions{MaxRetries: 1000})
+	c := newClient(t, s, &clienttest.Credential{Token: testToken}, policy.RetryOptions{MaxRetries: 1000})
 	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 	defer cancel()
 	_, err := c.GetDataConnector(ctx, testConnector)
@@ -628,11 +575,11 @@ func TestTransportErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var calls atomic.Int32
-			s := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+			s := clienttest.NewServer(t, func(w http.ResponseWriter, r *http.Request) {
 				i := min(int(calls.Add(1))-1, len(tt.answers)-1)
 				tt.answers[i](w, r)
 			})
-			c := newClient(t, s, &fakeCredential{}, policy.RetryOptions{MaxRetries: 2})
+			c := newClient(t, s, &clienttest.Credential{Token: testToken}, policy.RetryOptions{MaxRetries: 2})
 			err := c.DeleteDataConnector(context.Background(), testConnector)
 			if err == nil {
 				t.Fatal("want an error")
@@ -664,11 +611,11 @@ func TestMalformedAnswers(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s := newServer(t, func(w http.ResponseWriter, _ *http.Request) {
+			s := clienttest.NewServer(t, func(w http.ResponseWriter, _ *http.Request) {
 				w.Header().Set("Content-Type", tt.contentType)
 				_, _ = io.WriteString(w, tt.body)
 			})
-			c := newClient(t, s, &fakeCredential{}, policy.RetryOptions{})
+			c := newClient(t, s, &clienttest.Credential{Token: testToken}, policy.RetryOptions{})
 			_, err := c.GetDataConnector(context.Background(), testConnector)
 			if err == nil {
 				t.Fatal("want an error")
@@ -681,11 +628,11 @@ func TestMalformedAnswers(t *testing.T) {
 		})
 	}
 	t.Run("list without value", func(t *testing.T) {
-		s := newServer(t, func(w http.ResponseWriter, _ *http.Request) {
+		s := clienttest.NewServer(t, func(w http.ResponseWriter, _ *http.Request) {
 			w.Header().Set("Content-Type", "application/json")
 			_, _ = io.WriteString(w, `{"items":[]}`)
 		})
-		c := newClient(t, s, &fakeCredential{}, policy.RetryOptions{})
+		c := newClient(t, s, &clienttest.Credential{Token: testToken}, policy.RetryOptions{})
 		_, err := c.ListDataConnectors(context.Background(), testWorkspace)
 		if err == nil || !strings.Contains(err.Error(), `no "value" array`) {
 			t.Errorf("error %v, want one saying the value array is missing", err)
@@ -701,14 +648,14 @@ func TestNewClientErrors(t *testing.T) {
 		ActiveDirectoryAuthorityHost: "https://login.test.example/",
 		Services:                     map[cloud.ServiceName]cloud.ServiceConfiguration{},
 	}}}
-	if _, err := resourcemanager.NewClient(&fakeCredential{}, noARM); err == nil || !strings.Contains(err.Error(), "Resource Manager endpoint and audience") {
+	if _, err := resourcemanager.NewClient(&clienttest.Credential{Token: testToken}, noARM); err == nil || !strings.Contains(err.Error(), "Resource Manager endpoint and audience") {
 		t.Errorf("cloud without Resource Manager: %v", err)
 	}
 }
 
 func TestOperationsValidateIDsBeforeSending(t *testing.T) {
-	s := newServer(t, func(http.ResponseWriter, *http.Request) {})
-	c := newClient(t, s, &fakeCredential{}, policy.RetryOptions{})
+	s := clienttest.NewServer(t, func(http.ResponseWriter, *http.Request) {})
+	c := newClient(t, s, &clienttest.Credential{Token: testToken}, policy.RetryOptions{})
 	badWS := resourcemanager.WorkspaceID{SubscriptionID: sub, ResourceGroup: "rg", Name: "bad_name"}
 	if _, err := c.GetWorkspace(context.Background(), badWS); err == nil {
 		t.Error("GetWorkspace accepted a malformed workspace name")
@@ -716,14 +663,14 @@ func TestOperationsValidateIDsBeforeSending(t *testing.T) {
 	if _, err := c.GetDataConnector(context.Background(), resourcemanager.NewDataConnectorID(testWorkspace, "a/b")); err == nil {
 		t.Error("GetDataConnector accepted a connector name with a slash")
 	}
-	if n := len(s.recorded()); n != 0 {
+	if n := len(s.Requests()); n != 0 {
 		t.Errorf("server got %d requests, want none", n)
 	}
 }
 
 func TestTrafficIsLoggedWithoutToken(t *testing.T) {
-	s := newServer(t, serveFile(t, "arm-dataconnector-mcas-get.json"))
-	c := newClient(t, s, &fakeCredential{}, policy.RetryOptions{})
+	s := clienttest.NewServer(t, serveFile(t, "arm-dataconnector-mcas-get.json"))
+	c := newClient(t, s, &clienttest.Credential{Token: testToken}, policy.RetryOptions{})
 	var buf bytes.Buffer
 	ctx := tflogtest.RootLogger(context.Background(), &buf)
 	if _, err := c.GetDataConnector(ctx, testConnector); err != nil {

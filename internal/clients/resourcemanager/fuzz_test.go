@@ -1,12 +1,9 @@
 package resourcemanager_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
-	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -14,14 +11,13 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-	"time"
-	"unicode/utf8"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/arm"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/cloud"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 
+	"github.com/mcas-terraform/terraform-provider-mcas/internal/clients/internal/clienttest"
 	"github.com/mcas-terraform/terraform-provider-mcas/internal/clients/resourcemanager"
 )
 
@@ -37,55 +33,11 @@ const maxErrorText = 2048
 
 var guidPattern = regexp.MustCompile(`^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$`)
 
-// staticCredential hands out a fixed token.
-type staticCredential struct{}
-
-func (staticCredential) GetToken(context.Context, policy.TokenRequestOptions) (azcore.AccessToken, error) {
-	return azcore.AccessToken{Token: "fuzz-token", ExpiresOn: time.Now().Add(time.Hour)}, nil
-}
-
-// replay is an in-memory transport: it answers each request with answer, numbering the requests from
-// 0, and records every request it saw.
-type replay struct {
-	t        *testing.T
-	answer   func(n int, req *http.Request) (status int, header http.Header, body []byte)
-	requests []*http.Request
-	bodies   [][]byte
-}
-
-// Do implements policy.Transporter.
-func (r *replay) Do(req *http.Request) (*http.Response, error) {
-	if len(r.requests) >= maxFuzzRequests {
-		r.t.Fatalf("the client sent more than %d requests for one call; it pages or retries forever", maxFuzzRequests)
-	}
-	var body []byte
-	if req.Body != nil {
-		var err error
-		if body, err = io.ReadAll(req.Body); err != nil {
-			return nil, err
-		}
-	}
-	r.requests = append(r.requests, req)
-	r.bodies = append(r.bodies, body)
-	status, header, answer := r.answer(len(r.requests)-1, req)
-	if header == nil {
-		header = http.Header{}
-	}
-	return &http.Response{
-		Status:        fmt.Sprintf("%d %s", status, http.StatusText(status)),
-		StatusCode:    status,
-		Header:        header,
-		Body:          io.NopCloser(bytes.NewReader(answer)),
-		ContentLength: int64(len(answer)),
-		Request:       req,
-	}, nil
-}
-
 // fuzzClient returns a client whose requests r answers, without retries.
-func fuzzClient(t *testing.T, r *replay) *resourcemanager.Client {
+func fuzzClient(t *testing.T, r *clienttest.Replay) *resourcemanager.Client {
 	t.Helper()
-	r.t = t
-	c, err := resourcemanager.NewClient(staticCredential{}, &arm.ClientOptions{ClientOptions: policy.ClientOptions{
+	r.T, r.MaxRequests = t, maxFuzzRequests
+	c, err := resourcemanager.NewClient(&clienttest.Credential{Token: "fuzz-token"}, &arm.ClientOptions{ClientOptions: policy.ClientOptions{
 		Cloud: cloud.Configuration{
 			ActiveDirectoryAuthorityHost: "https://login.fuzz.example/",
 			Services: map[cloud.ServiceName]cloud.ServiceConfiguration{
@@ -102,7 +54,7 @@ func fuzzClient(t *testing.T, r *replay) *resourcemanager.Client {
 }
 
 // jsonAnswer answers status with a JSON body.
-func jsonAnswer(status int, body []byte) func(int, *http.Request) (int, http.Header, []byte) {
+func jsonAnswer(status int, body []byte) clienttest.Answer {
 	return func(int, *http.Request) (int, http.Header, []byte) {
 		return status, http.Header{"Content-Type": {"application/json; charset=utf-8"}}, body
 	}
@@ -141,23 +93,6 @@ func seedIDs(f *testing.F) []string {
 		}
 	}
 	return out
-}
-
-// checkErrorText checks that an error reads as a message: non-empty valid UTF-8 on one line of
-// bounded length.
-func checkErrorText(t *testing.T, err error, extra int) {
-	t.Helper()
-	msg := err.Error()
-	switch {
-	case msg == "":
-		t.Errorf("empty error message")
-	case !utf8.ValidString(msg):
-		t.Errorf("error message is not valid UTF-8: %q", msg)
-	case strings.ContainsAny(msg, "\r\n"):
-		t.Errorf("error message spans several lines: %q", msg)
-	case len(msg) > maxErrorText+extra:
-		t.Errorf("error message has %d bytes, more than %d: %.200q...", len(msg), maxErrorText+extra, msg)
-	}
 }
 
 func FuzzParseWorkspaceID(f *testing.F) {
@@ -221,23 +156,23 @@ func FuzzDataConnector(f *testing.F) {
 		f.Add(data)
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
-		get := &replay{answer: jsonAnswer(http.StatusOK, body)}
+		get := &clienttest.Replay{Answer: jsonAnswer(http.StatusOK, body)}
 		dc, err := fuzzClient(t, get).GetDataConnector(context.Background(), testConnector)
 		if err != nil {
-			checkErrorText(t, err, len(testConnector.String()))
+			clienttest.CheckErrorText(t, err, maxErrorText+len(testConnector.String()))
 			return
 		}
 		if props, err := dc.CloudAppSecurity(); err == nil {
 			_, _ = props.AlertsEnabled(), props.DiscoveryLogsEnabled()
 		} else if strings.EqualFold(dc.Kind, resourcemanager.KindCloudAppSecurity) && len(dc.Properties) > 0 && string(dc.Properties) != "null" {
-			checkErrorText(t, err, len(body))
+			clienttest.CheckErrorText(t, err, maxErrorText+len(body))
 		}
 
-		put := &replay{answer: jsonAnswer(http.StatusCreated, body)}
+		put := &clienttest.Replay{Answer: jsonAnswer(http.StatusCreated, body)}
 		_, created, err := fuzzClient(t, put).PutDataConnector(context.Background(), testConnector, *dc)
 		if dc.Kind == "" || len(dc.Properties) == 0 {
-			if err == nil || len(put.requests) != 0 {
-				t.Fatalf("PutDataConnector of a connector without kind or properties sent %d requests and returned %v; want an error before any request", len(put.requests), err)
+			if err == nil || len(put.Requests()) != 0 {
+				t.Fatalf("PutDataConnector of a connector without kind or properties sent %d requests and returned %v; want an error before any request", len(put.Requests()), err)
 			}
 			return
 		}
@@ -245,12 +180,12 @@ func FuzzDataConnector(f *testing.F) {
 			t.Fatalf("PutDataConnector echoing the connector back: created %v, %v", created, err)
 		}
 		var sent map[string]json.RawMessage
-		if err := json.Unmarshal(put.bodies[0], &sent); err != nil {
-			t.Fatalf("the PUT body is not a JSON object: %v: %q", err, put.bodies[0])
+		if err := json.Unmarshal(put.Bodies()[0], &sent); err != nil {
+			t.Fatalf("the PUT body is not a JSON object: %v: %q", err, put.Bodies()[0])
 		}
 		var kind string
 		if len(sent) != 2 || json.Unmarshal(sent["kind"], &kind) != nil || kind != dc.Kind {
-			t.Fatalf("the PUT body %q does not hold exactly kind %q and properties", put.bodies[0], dc.Kind)
+			t.Fatalf("the PUT body %q does not hold exactly kind %q and properties", put.Bodies()[0], dc.Kind)
 		}
 		if !sameJSON(t, sent["properties"], dc.Properties) {
 			t.Fatalf("the PUT body's properties %q differ from the connector's %q", sent["properties"], dc.Properties)
@@ -280,14 +215,9 @@ func FuzzListDataConnectors(f *testing.F) {
 	}
 	f.Add([]byte(`{"value":[],"nextLink":"//elsewhere.example/next"}`), []byte(`{"value":[]}`))
 	f.Fuzz(func(t *testing.T, first, next []byte) {
-		r := &replay{answer: func(n int, _ *http.Request) (int, http.Header, []byte) {
-			if n == 0 {
-				return jsonAnswer(http.StatusOK, first)(n, nil)
-			}
-			return jsonAnswer(http.StatusOK, next)(n, nil)
-		}}
+		r := &clienttest.Replay{Answer: clienttest.FirstThen(jsonAnswer(http.StatusOK, first), jsonAnswer(http.StatusOK, next))}
 		connectors, err := fuzzClient(t, r).ListDataConnectors(context.Background(), testWorkspace)
-		for _, req := range r.requests {
+		for _, req := range r.Requests() {
 			if req.URL.Scheme != "https" || req.URL.Host != strings.TrimPrefix(fuzzEndpoint, "https://") {
 				t.Fatalf("the client sent a request to %s://%s, not to the Resource Manager endpoint %s", req.URL.Scheme, req.URL.Host, fuzzEndpoint)
 			}
@@ -296,7 +226,7 @@ func FuzzListDataConnectors(f *testing.F) {
 			}
 		}
 		if err != nil {
-			checkErrorText(t, err, len(first)+len(next))
+			clienttest.CheckErrorText(t, err, maxErrorText+len(first)+len(next))
 			return
 		}
 		// Every connector of every page served is returned, in order of the pages.
@@ -310,11 +240,11 @@ func FuzzListDataConnectors(f *testing.F) {
 			return len(doc.Value)
 		}
 		want := count(first)
-		if len(r.requests) > 1 {
-			want += (len(r.requests) - 1) * count(next)
+		if len(r.Requests()) > 1 {
+			want += (len(r.Requests()) - 1) * count(next)
 		}
 		if len(connectors) != want {
-			t.Fatalf("ListDataConnectors returned %d connectors from %d pages holding %d", len(connectors), len(r.requests), want)
+			t.Fatalf("ListDataConnectors returned %d connectors from %d pages holding %d", len(connectors), len(r.Requests()), want)
 		}
 	})
 }
@@ -329,9 +259,9 @@ func FuzzGetWorkspace(f *testing.F) {
 		answer := func(int, *http.Request) (int, http.Header, []byte) {
 			return http.StatusOK, http.Header{"Content-Type": {contentType}}, body
 		}
-		ws, err := fuzzClient(t, &replay{answer: answer}).GetWorkspace(context.Background(), testWorkspace)
+		ws, err := fuzzClient(t, &clienttest.Replay{Answer: answer}).GetWorkspace(context.Background(), testWorkspace)
 		if err != nil {
-			checkErrorText(t, err, len(wsID))
+			clienttest.CheckErrorText(t, err, maxErrorText+len(wsID))
 			return
 		}
 		var doc struct {
@@ -361,7 +291,7 @@ func FuzzErrorAnswer(f *testing.F) {
 		if code != "" {
 			header.Set("x-ms-error-code", code)
 		}
-		r := &replay{answer: func(int, *http.Request) (int, http.Header, []byte) { return status, header, body }}
+		r := &clienttest.Replay{Answer: func(int, *http.Request) (int, http.Header, []byte) { return status, header, body }}
 		_, err := fuzzClient(t, r).GetDataConnector(context.Background(), testConnector)
 		if err == nil {
 			t.Fatalf("HTTP %d was taken for a success", status)
@@ -377,6 +307,6 @@ func FuzzErrorAnswer(f *testing.F) {
 		if resourcemanager.IsNotFound(err) != (status == http.StatusNotFound) {
 			t.Fatalf("IsNotFound = %v for HTTP %d", resourcemanager.IsNotFound(err), status)
 		}
-		checkErrorText(t, err, len(testConnector.String()))
+		clienttest.CheckErrorText(t, err, maxErrorText+len(testConnector.String()))
 	})
 }
