@@ -427,14 +427,18 @@ func (p *mcasProvider) resolve(cfg providerModel, endpoint endpointModel, diags 
 			return clients, s
 		}
 		for _, u := range []struct {
-			attr  string
-			value string
-		}{{"active_directory_authority_host", authority}, {"resource_manager_endpoint", rmEndpoint}, {"log_analytics_endpoint", laEndpoint}} {
+			attr, env, value string
+		}{
+			{"active_directory_authority_host", "ARM_ACTIVE_DIRECTORY_AUTHORITY_HOST", authority},
+			{"resource_manager_endpoint", "ARM_RESOURCE_MANAGER_ENDPOINT", rmEndpoint},
+			{"log_analytics_endpoint", "ARM_LOG_ANALYTICS_ENDPOINT", laEndpoint},
+		} {
 			if u.value == "" {
 				continue
 			}
 			if err := validators.CheckHTTPSURL(u.value); err != nil {
-				diags.AddAttributeError(path.Root("endpoint").AtName(u.attr), "Invalid URL", u.attr+": "+err.Error())
+				diags.AddAttributeError(path.Root("endpoint").AtName(u.attr), "Invalid URL",
+					fmt.Sprintf("endpoint.%s (or %s): %v", u.attr, u.env, err))
 			}
 		}
 		if !strings.HasSuffix(authority, "/") {

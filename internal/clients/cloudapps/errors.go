@@ -50,7 +50,7 @@ func (e *Error) Detail() string {
 	case http.StatusUnauthorized:
 		b.WriteString("; the token was rejected: check that the API token or the Microsoft Entra credential belongs to the tenant of this portal URL and has not expired")
 	case http.StatusForbidden:
-		b.WriteString("; the caller lacks permission: the application needs Defender for Cloud Apps API permissions (such as Settings.manage) with admin consent, or the user at least the Security Administrator role")
+		b.WriteString("; the caller lacks permission: the application needs Defender for Cloud Apps API permissions with admin consent (Discovery.read to read streams, Settings.manage for SIEM agents), or the user at least the Security Administrator role")
 	}
 	return b.String()
 }
