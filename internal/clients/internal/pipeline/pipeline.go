@@ -16,6 +16,7 @@ import (
 	"regexp"
 	"runtime/debug"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
@@ -230,11 +231,20 @@ func CheckOptionalJSON(operation string, resp *http.Response) error {
 	return nil
 }
 
-// Snippet returns the beginning of body as one line of valid UTF-8 text:
-// runs of white space become one space, and a body longer than limit bytes
-// is cut at a character boundary and ends with "...".
+// Snippet returns the beginning of body as one line of valid, printable UTF-8
+// text: runs of white space become one space, unprintable characters become
+// U+FFFD, and a body longer than limit bytes is cut at a character boundary
+// and ends with "...".
 func Snippet(body []byte, limit int) string {
-	text := strings.Join(strings.Fields(strings.ToValidUTF8(string(body), "\uFFFD")), " ")
+	// Control and other unprintable characters become U+FFFD: quoted in an error message, each would
+	// otherwise grow to an escape of up to ten bytes.
+	printable := strings.Map(func(r rune) rune {
+		if unicode.IsSpace(r) || unicode.IsPrint(r) {
+			return r
+		}
+		return utf8.RuneError
+	}, strings.ToValidUTF8(string(body), "\uFFFD"))
+	text := strings.Join(strings.Fields(printable), " ")
 	if len(text) <= limit {
 		return text
 	}
