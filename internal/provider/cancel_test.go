@@ -7,55 +7,12 @@ import (
 	"fmt"
 	"net/http"
 	"os"
-	"os/exec"
-	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/mcas-terraform/terraform-provider-mcas/internal/fakeapi"
 )
-
-// interruptProviderVersion is the version of the provider binary that the interrupt test builds into a
-// filesystem mirror.
-const interruptProviderVersion = "0.0.1"
-
-// buildProviderMirror builds the provider binary into a filesystem mirror, as scripts/demo.sh does, and
-// returns a Terraform CLI configuration file that installs the provider from it.
-func buildProviderMirror(t *testing.T) string {
-	t.Helper()
-	root, err := filepath.Abs(filepath.Join("..", ".."))
-	if err != nil {
-		t.Fatal(err)
-	}
-	work := t.TempDir()
-	mirror := filepath.Join(work, "mirror")
-	binary := filepath.Join(mirror, "registry.terraform.io", "mcas-terraform", "mcas", interruptProviderVersion, runtime.GOOS+"_"+runtime.GOARCH,
-		"terraform-provider-mcas_v"+interruptProviderVersion)
-	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
-	defer cancel()
-	build := exec.CommandContext(ctx, "go", "build", "-ldflags", "-X main.version="+interruptProviderVersion, "-o", binary, ".")
-	build.Dir = root
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("building the provider binary failed: %v\n%s", err, out)
-	}
-	config := filepath.Join(work, "terraformrc")
-	rc := fmt.Sprintf(`provider_installation {
-  filesystem_mirror {
-    path    = %q
-    include = ["registry.terraform.io/mcas-terraform/*"]
-  }
-  direct {
-    exclude = ["registry.terraform.io/mcas-terraform/*"]
-  }
-}
-`, mirror)
-	if err := os.WriteFile(config, []byte(rc), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return config
-}
 
 // activeFaults returns the number of faults the fake still holds, from its admin interface.
 func activeFaults(t *testing.T, srv *fakeapi.Server) int {
@@ -85,7 +42,7 @@ func TestAccSentinelIntegration_interruptedApply(t *testing.T) {
 	srv := startFake(t, fakeapi.Options{})
 	f := &integrationFixture{t: t, srv: srv, info: tenantInfo(t, srv, "contoso")}
 	nothingLeft := f.expectNothingLeft()
-	d := &terraformDir{t: t, dir: t.TempDir(), env: []string{"TF_CLI_CONFIG_FILE=" + buildProviderMirror(t), "SSL_CERT_FILE=" + srv.CAFile()}}
+	d := &terraformDir{t: t, dir: t.TempDir(), env: []string{"TF_CLI_CONFIG_FILE=" + providerCLIConfig(t), "SSL_CERT_FILE=" + srv.CAFile()}}
 	d.writeConfig(fmt.Sprintf(`terraform {
   required_providers {
     mcas = {
@@ -94,7 +51,7 @@ func TestAccSentinelIntegration_interruptedApply(t *testing.T) {
     }
   }
 }
-`, interruptProviderVersion) + f.config(""))
+`, mirrorVersion) + f.config(""))
 	d.mustRun("init", "-input=false", "-no-color")
 
 	if _, err := srv.InjectFault(fakeapi.Fault{Method: http.MethodPut, PathPattern: `/dataConnectors/`, Latency: hang}); err != nil {
