@@ -439,9 +439,13 @@ func (r *sentinelIntegrationResource) Update(ctx context.Context, req resource.U
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	resp.Diagnostics.Append(t.checkStreams(ctx, d)...)
-	if resp.Diagnostics.HasError() {
-		return
+	// Only a changed stream filter needs the tenant's streams listed again: Cloud Apps allows few
+	// requests per minute.
+	if prior, diags := desiredFrom(ctx, state); diags.HasError() || !sameStreams(prior.streams, d.streams) {
+		resp.Diagnostics.Append(t.checkStreams(ctx, d)...)
+		if resp.Diagnostics.HasError() {
+			return
+		}
 	}
 	agentID := state.CloudAppsAgentID.ValueString()
 	o, err := t.observe(ctx, agentID)

@@ -346,6 +346,23 @@ func TestAccSentinelIntegration_drift(t *testing.T) {
 				a.Streams = nil
 				must(f.srv.PutAgent("contoso", a))
 			}),
+			func() resource.TestStep {
+				// Restoring the connector leaves the stream filter as it was, so the update does not list
+				// the tenant's streams again (Cloud Apps allows few requests per minute).
+				step := drift("alerts switched off on the connector (streams not listed again)", plancheck.ResourceActionUpdate, func() {
+					f.srv.ResetRequests()
+					must(f.srv.PutDataConnector(f.connectorID(), json.RawMessage(fmt.Sprintf(
+						`{"kind":"MicrosoftCloudAppSecurity","properties":{"tenantId":%q,"dataTypes":{"alerts":{"state":"Disabled"},"discoveryLogs":{"state":"Enabled"}}}}`,
+						f.info.TenantID))))
+				})
+				step.Check = resource.ComposeAggregateTestCheckFunc(step.Check, func(*terraform.State) error {
+					if n := f.srv.CountRequests("GET", `/api/discovery/streams/?$`); n != 0 {
+						return fmt.Errorf("an update that kept the stream filter listed the streams %d times", n)
+					}
+					return nil
+				})
+				return step
+			}(),
 			drift("alerts switched off on the connector", plancheck.ResourceActionUpdate, func() {
 				must(f.srv.PutDataConnector(f.connectorID(), json.RawMessage(fmt.Sprintf(
 					`{"kind":"MicrosoftCloudAppSecurity","properties":{"tenantId":%q,"dataTypes":{"alerts":{"state":"Disabled"},"discoveryLogs":{"state":"Enabled"}}}}`,
