@@ -33,8 +33,8 @@ const maxErrorText = 2048
 
 var hexID = regexp.MustCompile(`^[0-9A-Fa-f]{24}$`)
 
-// fuzzClient returns a client whose requests r answers, without retries.
-func fuzzClient(t *testing.T, r *clienttest.Replay) *cloudapps.Client {
+// fuzzClient returns a client whose requests r answers, without retries or a client-side limit.
+func fuzzClient(t testing.TB, r *clienttest.Replay) *cloudapps.Client {
 	t.Helper()
 	r.T, r.MaxRequests = t, maxFuzzRequests
 	c, err := cloudapps.NewClient(cloudapps.Options{
