@@ -223,13 +223,13 @@ var secretFields = map[string]bool{
 	"apikey":          true,
 }
 
-// sensitiveField reports whether a JSON field or query parameter name
-// designates a credential.
 // fieldSeparators drops the separators of a field name, so that client_secret, client-secret and
-// clientSecret compare alike. A Replacer is safe for concurrent use; building one costs more than
-// using it, which matters for bodies with thousands of fields.
+// clientSecret compare alike once lowered. A Replacer is safe for concurrent use; building one costs
+// more than using it, which matters for bodies with thousands of fields.
 var fieldSeparators = strings.NewReplacer("_", "", "-", "")
 
+// sensitiveField reports whether a JSON field or query parameter name
+// designates a credential.
 func sensitiveField(name string) bool {
 	n := fieldSeparators.Replace(strings.ToLower(name))
 	return secretFields[n] || strings.Contains(n, "password") || strings.Contains(n, "secret")
