@@ -6,8 +6,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 )
@@ -74,21 +76,22 @@ func (s *Server) handleAdmin(r *http.Request) (int, any, error) {
 	case route(http.MethodGet, "tenants"):
 		return s.adminTenants()
 	case route(http.MethodPost, "tenants"):
-		var spec TenantSpec
-		if err := decodeJSON(r, &spec); err != nil {
-			return 0, nil, err
-		}
-		info, err := s.AddTenant(spec)
-		if err != nil {
-			return 0, nil, badRequest("%s", err)
-		}
-		return http.StatusCreated, info, nil
+		return s.adminAddTenants(r)
 	case route(http.MethodGet, "tenants", "*"):
 		info, ok := s.Tenant(segs[1])
 		if !ok {
 			return 0, nil, notFound("tenant %q is unknown", segs[1])
 		}
 		return http.StatusOK, info, nil
+	case route(http.MethodPost, "tenants", "*", "consents"):
+		var req struct {
+			ClientID string `json:"client_id"`
+		}
+		if err := decodeJSON(r, &req); err != nil {
+			return 0, nil, err
+		}
+		objectID, err := s.ConsentApp(segs[1], req.ClientID)
+		return okOrError(err, http.StatusCreated, map[string]string{"client_id": strings.ToLower(req.ClientID), "object_id": objectID})
 	case route(http.MethodPatch, "tenants", "*"):
 		return s.adminPatchTenant(r, segs[1])
 	case route(http.MethodGet, "tenants", "*", "streams"):
@@ -206,6 +209,11 @@ func decodeJSON(r *http.Request, v any) error {
 	if err != nil {
 		return badRequest("%s", err)
 	}
+	return decodeStrict(body, v)
+}
+
+// decodeStrict decodes JSON, refusing unknown fields.
+func decodeStrict(body []byte, v any) error {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
@@ -223,6 +231,35 @@ func okOrError(err error, status int, body any) (int, any, error) {
 		return 0, nil, badRequest("%s", err)
 	}
 	return status, body, nil
+}
+
+// adminAddTenants seeds one tenant (a TenantSpec; answers its TenantInfo) or many at once (an array
+// of them; answers an array of TenantInfo without client certificates, all or none added).
+func (s *Server) adminAddTenants(r *http.Request) (int, any, error) {
+	body, err := readBody(r)
+	if err != nil {
+		return 0, nil, badRequest("%s", err)
+	}
+	if trimmed := bytes.TrimSpace(body); len(trimmed) > 0 && trimmed[0] == '[' {
+		var specs []TenantSpec
+		if err := decodeStrict(trimmed, &specs); err != nil {
+			return 0, nil, err
+		}
+		infos, err := s.AddTenants(specs)
+		if err != nil {
+			return 0, nil, badRequest("%s", err)
+		}
+		return http.StatusCreated, infos, nil
+	}
+	var spec TenantSpec
+	if err := decodeStrict(body, &spec); err != nil {
+		return 0, nil, err
+	}
+	info, err := s.AddTenant(spec)
+	if err != nil {
+		return 0, nil, badRequest("%s", err)
+	}
+	return http.StatusCreated, info, nil
 }
 
 // adminTenants lists the connection facts of every tenant.
@@ -445,6 +482,8 @@ type tenantJSON struct {
 	RolePresent     bool      `json:"role_present"`
 	StreamsEnvelope string    `json:"streams_envelope"`
 	Apps            []appJSON `json:"apps"`
+	// ConsentedApps are the service principals of other tenants' multi-tenant apps.
+	ConsentedApps []consentJSON `json:"consented_apps"`
 	// ManagedIdentityEndpoint is the IDENTITY_ENDPOINT of the tenant's App Service host.
 	ManagedIdentityEndpoint string                `json:"managed_identity_endpoint"`
 	ManagedIdentities       []managedIdentityJSON `json:"managed_identities"`
@@ -460,6 +499,13 @@ type appJSON struct {
 	CertificateThumbprints []string              `json:"certificate_thumbprints"`
 	GeneratesCertificate   bool                  `json:"generates_certificate"`
 	FederatedCredentials   []FederatedCredential `json:"federated_credentials"`
+	MultiTenant            bool                  `json:"multi_tenant"`
+}
+
+type consentJSON struct {
+	ClientID   string `json:"client_id"`
+	ObjectID   string `json:"object_id"`
+	HomeTenant string `json:"home_tenant"`
 }
 
 type managedIdentityJSON struct {
@@ -504,7 +550,7 @@ func (s *Server) adminState() stateJSON {
 		tj := tenantJSON{
 			Name: t.name, TenantID: t.id, Domain: t.domain, SubscriptionID: t.subscriptionID, ResourceGroup: t.resourceGroup,
 			PortalURL: s.PortalURL(t.name), LicenseValid: t.licenseValid, RolePresent: t.rolePresent, StreamsEnvelope: t.envelope,
-			Apps: []appJSON{}, Workspaces: []workspaceJSON{}, Streams: streams, Agents: agents,
+			Apps: []appJSON{}, ConsentedApps: []consentJSON{}, Workspaces: []workspaceJSON{}, Streams: streams, Agents: agents,
 			ManagedIdentityEndpoint: s.ManagedIdentityEndpoint(t.name), ManagedIdentities: []managedIdentityJSON{},
 		}
 		for _, mi := range t.identities {
@@ -513,7 +559,7 @@ func (s *Server) adminState() stateJSON {
 		}
 		for _, a := range t.apps {
 			aj := appJSON{ClientID: a.clientID, ObjectID: a.objectID, HasSecret: a.secret != "", GeneratesCertificate: a.generate,
-				CertificateThumbprints: []string{}, FederatedCredentials: []FederatedCredential{}}
+				CertificateThumbprints: []string{}, FederatedCredentials: []FederatedCredential{}, MultiTenant: a.multiTenant}
 			for _, c := range a.certs {
 				aj.CertificateThumbprints = append(aj.CertificateThumbprints, strings.ToUpper(hex.EncodeToString(c.sha1Thumb)))
 			}
@@ -522,6 +568,10 @@ func (s *Server) adminState() stateJSON {
 				aj.FederatedCredentials = append(aj.FederatedCredentials, fc)
 			}
 			tj.Apps = append(tj.Apps, aj)
+		}
+		for _, clientID := range slices.Sorted(maps.Keys(t.consents)) {
+			sp := t.consents[clientID]
+			tj.ConsentedApps = append(tj.ConsentedApps, consentJSON{ClientID: clientID, ObjectID: sp.objectID, HomeTenant: sp.app.home})
 		}
 		workspaceIDs := make([]string, 0, len(t.workspaces))
 		for _, w := range t.workspaces {

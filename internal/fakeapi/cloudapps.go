@@ -119,10 +119,8 @@ func (s *Server) authenticateCloudApps(t *tenant, header string) string {
 		if slices.Contains(t.apiTokens, value) {
 			return ""
 		}
-		for _, other := range s.tenants {
-			if other != t && slices.Contains(other.apiTokens, value) {
-				return "Invalid token: the API token belongs to another tenant, not to this portal."
-			}
+		if owner := s.tenantByAPIToken(value); owner != nil && owner != t {
+			return "Invalid token: the API token belongs to another tenant, not to this portal."
 		}
 		return "Invalid token: the API token is unknown or was revoked."
 	case strings.EqualFold(scheme, "Bearer"):

@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"slices"
 	"strings"
 	"time"
 
@@ -167,12 +166,10 @@ func (s *Server) clientCredentials(t *tenant, grantType, clientID, scope, secret
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var a *app
-	for _, candidate := range t.apps {
-		if strings.EqualFold(candidate.clientID, clientID) {
-			a = candidate
-		}
-	}
+	// The app signs in with the credentials of its registration, here or, for a multi-tenant app that
+	// t consented to, in its home tenant; without a service principal in t, Entra answers AADSTS700016
+	// (https://learn.microsoft.com/entra/identity-platform/reference-error-codes).
+	a, objectID := t.principal(clientID)
 	if a == nil {
 		return "", 0, &entraFailure{http.StatusBadRequest, "unauthorized_client", 700016, fmt.Sprintf(
 			"Application with identifier '%s' was not found in the directory '%s'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant.",
@@ -205,7 +202,7 @@ func (s *Server) clientCredentials(t *tenant, grantType, clientID, scope, secret
 		return "", 0, &entraFailure{http.StatusUnauthorized, "invalid_client", 7000218,
 			"The request body must contain the following parameter: 'client_assertion' or 'client_secret'."}
 	}
-	token, err := s.issueAccessToken(t, a, resource)
+	token, err := s.issueAccessToken(t, a.clientID, objectID, resource)
 	if err != nil {
 		return "", 0, &entraFailure{http.StatusInternalServerError, "server_error", 90033, "Signing the access token failed: " + err.Error()}
 	}
@@ -413,13 +410,14 @@ func containsFold(values []string, wanted ...string) bool {
 	return false
 }
 
-// issueAccessToken mints an access token of an app for a resource. The caller holds s.mu.
-func (s *Server) issueAccessToken(t *tenant, a *app, resource string) (string, error) {
+// issueAccessToken mints an access token of tenant t for a resource, for the app clientID whose
+// service principal in t has the object id objectID. The caller holds s.mu.
+func (s *Server) issueAccessToken(t *tenant, clientID, objectID, resource string) (string, error) {
 	token, _, err := s.signAccessToken(t, resource, s.tokenLifetime, jwt.MapClaims{
-		"appid": a.clientID,
-		"azp":   a.clientID,
-		"oid":   a.objectID,
-		"sub":   a.objectID,
+		"appid": clientID,
+		"azp":   clientID,
+		"oid":   objectID,
+		"sub":   objectID,
 		"idtyp": "app",
 	})
 	return token, err
@@ -536,10 +534,8 @@ func (s *Server) credentialOwner(header string) (tenantName, appID string) {
 	case strings.EqualFold(scheme, "Token"):
 		s.mu.Lock()
 		defer s.mu.Unlock()
-		for _, t := range s.tenants {
-			if slices.Contains(t.apiTokens, value) {
-				return t.name, ""
-			}
+		if t := s.tenantByAPIToken(value); t != nil {
+			return t.name, ""
 		}
 	}
 	return "", ""

@@ -42,7 +42,7 @@ func accessToken(t *testing.T, s *Server, tenantName, resource string) string {
 	if tn == nil {
 		t.Fatalf("tenant %q is unknown", tenantName)
 	}
-	token, err := s.issueAccessToken(tn, tn.apps[0], resource)
+	token, err := s.issueAccessToken(tn, tn.apps[0].clientID, tn.apps[0].objectID, resource)
 	if err != nil {
 		t.Fatalf("issueAccessToken: %v", err)
 	}

@@ -17,8 +17,6 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"slices"
-	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -87,6 +85,7 @@ type Server struct {
 
 	mu         sync.Mutex // guards everything below
 	tenants    []*tenant  // sorted by name
+	index      *tenantIndex
 	rateLimit  int
 	rateWindow time.Duration
 	faults     []*activeFault
@@ -156,12 +155,11 @@ func Start(opts Options) (*Server, error) {
 	if world == nil {
 		world = DefaultWorld()
 	}
-	for _, spec := range world.Tenants {
-		if _, err := s.addTenant(spec); err != nil {
-			_ = ln.Close()
-			s.removeTempDir()
-			return nil, fmt.Errorf("fakeapi: seeding the world: %w", err)
-		}
+	s.index = newTenantIndex()
+	if _, err := s.addTenants(world.Tenants); err != nil {
+		_ = ln.Close()
+		s.removeTempDir()
+		return nil, fmt.Errorf("fakeapi: seeding the world: %w", err)
 	}
 
 	s.transport = &http.Transport{
@@ -427,80 +425,17 @@ func (l logWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// tenantByName returns a tenant by its short name; the caller holds s.mu.
-func (s *Server) tenantByName(name string) *tenant {
-	for _, t := range s.tenants {
-		if strings.EqualFold(t.name, name) {
-			return t
-		}
-	}
-	return nil
-}
-
-// tenantByIDOrDomain returns a tenant by GUID or domain name; the caller holds s.mu.
-func (s *Server) tenantByIDOrDomain(value string) *tenant {
-	for _, t := range s.tenants {
-		if strings.EqualFold(t.id, value) || strings.EqualFold(t.domain, value) {
-			return t
-		}
-	}
-	return nil
-}
-
-// tenantBySubscription returns the tenant owning a subscription; the caller holds s.mu.
-func (s *Server) tenantBySubscription(id string) *tenant {
-	for _, t := range s.tenants {
-		if strings.EqualFold(t.subscriptionID, id) {
-			return t
-		}
-	}
-	return nil
-}
-
-// AddTenant seeds one more tenant (see TenantSpec for the defaults) and returns its connection facts.
+// AddTenant seeds one more tenant (see TenantSpec for the defaults) and returns its connection facts,
+// with the client certificate of its app (generated on first use, which takes a moment). AddTenants
+// adds many at once without generating certificates.
 func (s *Server) AddTenant(spec TenantSpec) (TenantInfo, error) {
-	t, err := s.addTenant(spec)
+	added, err := s.addTenants([]TenantSpec{spec})
 	if err != nil {
 		return TenantInfo{}, err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.tenantInfo(t, true)
-}
-
-// addTenant validates a spec and adds the tenant unless a name or identifier is already taken.
-func (s *Server) addTenant(spec TenantSpec) (*tenant, error) {
-	t, err := newTenant(spec, time.Now())
-	if err != nil {
-		return nil, err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for _, other := range s.tenants {
-		switch {
-		case other.name == t.name:
-			return nil, fmt.Errorf("tenant %q already exists; choose another name", t.name)
-		case other.id == t.id:
-			return nil, fmt.Errorf("tenant id %s is already used by tenant %q", t.id, other.name)
-		case other.domain == t.domain:
-			return nil, fmt.Errorf("domain %s is already used by tenant %q", t.domain, other.name)
-		case other.subscriptionID == t.subscriptionID:
-			return nil, fmt.Errorf("subscription %s is already owned by tenant %q", t.subscriptionID, other.name)
-		}
-		for _, id := range t.principalIDs() {
-			if slices.Contains(other.principalIDs(), id) {
-				return nil, fmt.Errorf("client id %s is already registered in tenant %q", id, other.name)
-			}
-		}
-		for _, id := range t.serviceConnectionIDs() {
-			if slices.Contains(other.serviceConnectionIDs(), id) {
-				return nil, fmt.Errorf("service connection %s already belongs to tenant %q", id, other.name)
-			}
-		}
-	}
-	s.tenants = append(s.tenants, t)
-	sort.Slice(s.tenants, func(i, j int) bool { return s.tenants[i].name < s.tenants[j].name })
-	return t, nil
+	return s.tenantInfo(added[0], true)
 }
 
 // TenantNames returns the names of all tenants, sorted.

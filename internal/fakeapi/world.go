@@ -66,9 +66,12 @@ type TenantSpec struct {
 	APITokens         []string              `json:"api_tokens"`
 	Streams           []Stream              `json:"streams"`
 	Agents            []Agent               `json:"agents"`
-	LicenseInvalid    bool                  `json:"license_invalid,omitempty"`
-	RoleMissing       bool                  `json:"role_missing,omitempty"`
-	StreamsEnvelope   string                `json:"streams_envelope,omitempty"`
+	// ConsentedApps are multi-tenant app registrations of other tenants that this tenant's administrator
+	// consented to (see ConsentSpec).
+	ConsentedApps   []ConsentSpec `json:"consented_apps,omitempty"`
+	LicenseInvalid  bool          `json:"license_invalid,omitempty"`
+	RoleMissing     bool          `json:"role_missing,omitempty"`
+	StreamsEnvelope string        `json:"streams_envelope,omitempty"`
 }
 
 // WorkspaceSpec seeds one Log Analytics workspace of a tenant's subscription.
@@ -99,6 +102,20 @@ type AppSpec struct {
 	CertificatesPEM []string `json:"certificates_pem,omitempty"`
 	// FederatedCredentials are the app's federated identity credentials.
 	FederatedCredentials []FederatedCredential `json:"federated_credentials,omitempty"`
+	// MultiTenant makes the registration multi-tenant (sign-in audience "accounts in any organizational
+	// directory"), so that other tenants may consent to it (TenantSpec.ConsentedApps, Server.ConsentApp)
+	// and it then gets tokens for them with its own credentials.
+	MultiTenant bool `json:"multi_tenant,omitempty"`
+}
+
+// ConsentSpec is the consent of a tenant's administrator to a multi-tenant app registered in another
+// tenant: it creates a service principal of the app in the consenting tenant.
+type ConsentSpec struct {
+	// ClientID is the application (client) id of the app registration.
+	ClientID string `json:"client_id"`
+	// ObjectID is the object id of the service principal in the consenting tenant, the oid claim of the
+	// app's tokens there; random when empty.
+	ObjectID string `json:"object_id,omitempty"`
 }
 
 // FederatedCredential is a federated identity credential of an app registration.
@@ -323,6 +340,7 @@ type tenant struct {
 	resourceGroups                                  map[string]string // lower-case name -> name as created
 	workspaces                                      []*workspace
 	apps                                            []*app
+	consents                                        map[string]*servicePrincipal // lower-case client id -> service principal of another tenant's app
 	identities                                      []*managedIdentity
 	apiTokens                                       []string
 	streams                                         []Stream
@@ -342,6 +360,8 @@ type workspace struct {
 // app is an app registration with its credentials.
 type app struct {
 	clientID, objectID, secret string
+	home                       string // name of the tenant that registered the app
+	multiTenant                bool
 	generate                   bool               // a certificate with private key is generated on first use
 	generated                  *clientCertificate // the generated certificate, nil until first use
 	certs                      []*clientCertificate
@@ -370,6 +390,7 @@ func newTenant(spec TenantSpec, now time.Time) (*tenant, error) {
 		resourceGroup:  defaultString(spec.ResourceGroup, "rg-security"),
 		resourceGroups: map[string]string{},
 		agents:         map[string]*Agent{},
+		consents:       map[string]*servicePrincipal{},
 		licenseValid:   !spec.LicenseInvalid,
 		rolePresent:    !spec.RoleMissing,
 		envelope:       defaultString(spec.StreamsEnvelope, EnvelopeStreams),
@@ -419,6 +440,7 @@ func newTenant(spec TenantSpec, now time.Time) (*tenant, error) {
 		if err != nil {
 			return nil, fmt.Errorf("tenant %q: %w", spec.Name, err)
 		}
+		a.home = spec.Name
 		t.apps = append(t.apps, a)
 	}
 
@@ -552,10 +574,11 @@ func (t *tenant) sentinelAgent() *Agent {
 // newApp validates an app spec and builds the app registration.
 func newApp(spec AppSpec) (*app, error) {
 	a := &app{
-		clientID: strings.ToLower(defaultString(spec.ClientID, uuid.NewString())),
-		objectID: strings.ToLower(defaultString(spec.ObjectID, uuid.NewString())),
-		secret:   spec.ClientSecret,
-		generate: spec.GenerateCertificate,
+		clientID:    strings.ToLower(defaultString(spec.ClientID, uuid.NewString())),
+		objectID:    strings.ToLower(defaultString(spec.ObjectID, uuid.NewString())),
+		secret:      spec.ClientSecret,
+		generate:    spec.GenerateCertificate,
+		multiTenant: spec.MultiTenant,
 	}
 	if err := validateUUID("client_id", a.clientID); err != nil {
 		return nil, err
