@@ -100,6 +100,9 @@ type Clients struct {
 	resourceManagerErr error
 	cloudApps          *cloudapps.Client
 	cloudAppsErr       error
+
+	// tenants builds the clients of objects that name another tenant or portal (ForTenant).
+	tenants *tenantClients
 }
 
 // ResourceManager returns the Azure Resource Manager client, or an error that says which
@@ -199,6 +202,7 @@ func (p *mcasProvider) Configure(ctx context.Context, req provider.ConfigureRequ
 		return
 	default:
 		credential = cred
+		clients.tenants.credential = cred
 		tflog.Debug(ctx, "Microsoft Entra ID authentication methods configured", map[string]any{"methods": cred.Methods()})
 	}
 
@@ -206,8 +210,9 @@ func (p *mcasProvider) Configure(ctx context.Context, req provider.ConfigureRequ
 		"client_id and tenant_id with client_secret (ARM_CLIENT_SECRET), client_certificate or client_certificate_path, a federated token " +
 		"(oidc_token, oidc_token_file_path, or use_oidc with a token request endpoint), use_msi = true, or use_cli = true after `az login`")
 
+	clients.tenants.armOptions = &arm.ClientOptions{ClientOptions: clientOptions, DisableRPRegistration: true}
 	if credential != nil {
-		rm, err := resourcemanager.NewClient(credential, &arm.ClientOptions{ClientOptions: clientOptions, DisableRPRegistration: true})
+		rm, err := resourcemanager.NewClient(credential, clients.tenants.armOptions)
 		if err != nil {
 			clients.resourceManagerErr = fmt.Errorf("building the Resource Manager client: %w", err)
 		}
@@ -218,6 +223,16 @@ func (p *mcasProvider) Configure(ctx context.Context, req provider.ConfigureRequ
 
 	portalURL := stringSetting(cfg.PortalURL, "MCAS_PORTAL_URL")
 	apiToken := stringSetting(cfg.APIToken, "MCAS_API_TOKEN")
+	cloudAppsOptions := clientOptions
+	if p.opts.cloudApps != nil {
+		cloudAppsOptions.Retry = *p.opts.cloudApps
+	}
+	perMinute := requestsPerMinute(cfg.RequestsPerMinute, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	clients.tenants.apiToken, clients.tenants.portalURL = apiToken, portalURL
+	clients.tenants.cloudApps = cloudapps.Options{ClientOptions: cloudAppsOptions, RequestsPerMinute: perMinute, CallTimeout: p.opts.cloudAppsCallTimeout}
 	switch {
 	case portalURL == "":
 		clients.cloudAppsErr = errors.New("portal_url is not set: set it in the provider block or in MCAS_PORTAL_URL to the tenant's Defender for Cloud Apps API URL " +
@@ -225,14 +240,6 @@ func (p *mcasProvider) Configure(ctx context.Context, req provider.ConfigureRequ
 	case apiToken == "" && credential == nil:
 		clients.cloudAppsErr = fmt.Errorf("calling Defender for Cloud Apps needs either api_token (MCAS_API_TOKEN) or a Microsoft Entra ID credential, and %w", noCredential)
 	default:
-		cloudAppsOptions := clientOptions
-		if p.opts.cloudApps != nil {
-			cloudAppsOptions.Retry = *p.opts.cloudApps
-		}
-		perMinute := requestsPerMinute(cfg.RequestsPerMinute, &resp.Diagnostics)
-		if resp.Diagnostics.HasError() {
-			return
-		}
 		ca, err := cloudapps.NewClient(cloudapps.Options{
 			PortalURL:         portalURL,
 			APIToken:          apiToken,
@@ -398,7 +405,7 @@ func (p *mcasProvider) resolve(cfg providerModel, endpoint endpointModel, diags 
 	if environment == "" {
 		environment = EnvironmentPublic
 	}
-	clients := &Clients{TenantID: s.TenantID, Environment: environment}
+	clients := &Clients{TenantID: s.TenantID, Environment: environment, tenants: &tenantClients{}}
 	authority := stringSetting(endpoint.ActiveDirectoryAuthorityHost, "ARM_ACTIVE_DIRECTORY_AUTHORITY_HOST")
 	rmEndpoint := stringSetting(endpoint.ResourceManagerEndpoint, "ARM_RESOURCE_MANAGER_ENDPOINT")
 	rmAudience := stringSetting(endpoint.ResourceManagerAudience, "ARM_RESOURCE_MANAGER_AUDIENCE")

@@ -33,6 +33,8 @@ type discoveryStreamsDataSource struct {
 }
 
 type discoveryStreamsModel struct {
+	TenantID     types.String `tfsdk:"tenant_id"`
+	PortalURL    types.String `tfsdk:"portal_url"`
 	DisplayNames types.Set    `tfsdk:"display_names"`
 	NameRegex    types.String `tfsdk:"name_regex"`
 	Streams      types.List   `tfsdk:"streams"`
@@ -65,6 +67,19 @@ func (d *discoveryStreamsDataSource) Schema(_ context.Context, _ datasource.Sche
 			"streams whose discovery logs `mcas_sentinel_integration` forwards to Microsoft Sentinel (`discovery_logs.stream_ids`). " +
 			"Needs `portal_url` and either `api_token` or a Microsoft Entra ID credential whose app has the `Discovery.read` permission.",
 		Attributes: map[string]schema.Attribute{
+			"tenant_id": schema.StringAttribute{
+				Optional: true,
+				MarkdownDescription: "Microsoft Entra tenant whose streams are listed (a UUID); defaults to the provider's `tenant_id`. " +
+					"Another tenant must be listed in the provider's `additional_tenant_ids` (or `\"*\"` be), needs `portal_url`, " +
+					"and is called with Microsoft Entra ID tokens of a multi-tenant app registration consented in that tenant.",
+				Validators: []validator.String{validators.UUID()},
+			},
+			"portal_url": schema.StringAttribute{
+				Optional: true,
+				MarkdownDescription: "Base URL of the tenant's Defender for Cloud Apps API, overriding the provider's `portal_url`; " +
+					"required with a `tenant_id` of another tenant than the provider's.",
+				Validators: []validator.String{validators.PortalURL()},
+			},
 			"display_names": schema.SetAttribute{
 				ElementType:         types.StringType,
 				Optional:            true,
@@ -114,9 +129,9 @@ func (d *discoveryStreamsDataSource) Read(ctx context.Context, req datasource.Re
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	client, err := d.clients.CloudApps()
+	client, err := d.clients.CloudAppsForTenant(data.TenantID.ValueString(), data.PortalURL.ValueString())
 	if err != nil {
-		resp.Diagnostics.AddError("Defender for Cloud Apps is not configured", err.Error())
+		resp.Diagnostics.Append(tenantDiagnostics(err)...)
 		return
 	}
 

@@ -49,15 +49,8 @@ type integrationTarget struct {
 
 // target resolves the clients and the ids of m; m's workspace_id and connector_name must be known.
 func (r *sentinelIntegrationResource) target(m sentinelIntegrationModel) (*integrationTarget, diag.Diagnostics) {
-	var diags diag.Diagnostics
-	rm, err := r.clients.ResourceManager()
-	if err != nil {
-		diags.AddError("Azure Resource Manager is not configured", err.Error())
-	}
-	ca, err := r.clients.CloudApps()
-	if err != nil {
-		diags.AddError("Defender for Cloud Apps is not configured", err.Error())
-	}
+	rm, ca, err := r.clients.ForTenant(m.TenantID.ValueString(), m.PortalURL.ValueString())
+	diags := tenantDiagnostics(err)
 	ws, err := resourcemanager.ParseWorkspaceID(m.WorkspaceID.ValueString())
 	if err != nil {
 		diags.AddAttributeError(path.Root("workspace_id"), "Invalid workspace id", err.Error())

@@ -55,6 +55,7 @@ type sentinelIntegrationModel struct {
 	AlertsEnabled    types.Bool     `tfsdk:"alerts_enabled"`
 	DiscoveryLogs    types.Object   `tfsdk:"discovery_logs"`
 	CloudAppsAgentID types.String   `tfsdk:"cloud_apps_agent_id"`
+	PortalURL        types.String   `tfsdk:"portal_url"`
 	Timeouts         timeouts.Value `tfsdk:"timeouts"`
 }
 
@@ -118,8 +119,11 @@ func (r *sentinelIntegrationResource) Schema(ctx context.Context, _ resource.Sch
 			"tenant_id": schema.StringAttribute{
 				Optional: true,
 				Computed: true,
-				MarkdownDescription: "Microsoft Entra tenant whose Defender for Cloud Apps is connected (a UUID). Defaults to the provider's " +
-					"`tenant_id`; it must be the tenant of the provider's credential, as the data connector cannot cross tenants. " +
+				MarkdownDescription: "Microsoft Entra tenant whose Defender for Cloud Apps is connected (a UUID), which is also the tenant " +
+					"of the workspace's subscription. Defaults to the provider's `tenant_id`. Another tenant lets one provider block manage " +
+					"many tenants: it must be listed in the provider's `additional_tenant_ids` (or `\"*\"` be), the provider must sign in " +
+					"as a multi-tenant app registration consented in that tenant (with a client secret, a client certificate or a " +
+					"federated token, not the Azure CLI, a managed identity or `api_token`), and `portal_url` must be set. " +
 					"Changing it replaces the integration.",
 				Validators: []validator.String{validators.UUID()},
 				PlanModifiers: []planmodifier.String{
@@ -161,6 +165,15 @@ func (r *sentinelIntegrationResource) Schema(ctx context.Context, _ resource.Sch
 						},
 					},
 				},
+			},
+			"portal_url": schema.StringAttribute{
+				Optional: true,
+				MarkdownDescription: "Base URL of the Defender for Cloud Apps API of the tenant, overriding the provider's `portal_url` " +
+					"for this integration, for example `https://contoso.eu2.portal.cloudappsecurity.com` (Settings > Cloud Apps > " +
+					"System > About). Required when `tenant_id` names another tenant than the provider's. Changing it replaces the " +
+					"integration.",
+				Validators:    []validator.String{validators.PortalURL()},
+				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
 			},
 			"cloud_apps_agent_id": schema.StringAttribute{
 				Computed:            true,
@@ -246,6 +259,11 @@ func (r *sentinelIntegrationResource) ModifyPlan(ctx context.Context, req resour
 		}
 		plan.TenantID = types.StringValue(r.clients.TenantID)
 		changed = true
+	}
+	// A tenant or portal the provider cannot reach is refused now rather than half-way through apply.
+	resp.Diagnostics.Append(r.clients.checkTenantPlan(plan.TenantID, plan.PortalURL)...)
+	if resp.Diagnostics.HasError() {
+		return
 	}
 	if plan.ConnectorName.IsUnknown() && configConnectorName.IsNull() && !plan.TenantID.IsUnknown() {
 		plan.ConnectorName = plan.TenantID

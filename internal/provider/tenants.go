@@ -1,0 +1,211 @@
+package provider
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/arm"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/mcas-terraform/terraform-provider-mcas/internal/auth"
+	"github.com/mcas-terraform/terraform-provider-mcas/internal/clients/cloudapps"
+	"github.com/mcas-terraform/terraform-provider-mcas/internal/clients/resourcemanager"
+)
+
+// tenantClients builds, on first use, the clients of the tenants and portals that resources and data
+// sources name with their own tenant_id and portal_url, and keeps them for the life of the provider
+// process: one Resource Manager and one Cloud Apps client per tenant and portal URL, all sharing the
+// provider's credential (whose tokens are cached per tenant and audience) and the process-wide Cloud
+// Apps limiter of each portal.
+type tenantClients struct {
+	// credential is the provider's Microsoft Entra ID credential; nil when none is configured.
+	credential *auth.Credential
+	// apiToken is the legacy Cloud Apps API token of the provider's tenant, if any.
+	apiToken string
+	// portalURL is the provider's portal_url, if any.
+	portalURL string
+	// armOptions and cloudApps are the options the provider's own clients were built with;
+	// cloudApps.PortalURL, APIToken and Credential are set per client.
+	armOptions *arm.ClientOptions
+	cloudApps  cloudapps.Options
+
+	mu    sync.Mutex
+	built map[string]*builtClients // lower-case "<tenant id> <portal URL>"
+}
+
+// builtClients are the clients of one tenant and portal URL, or why they could not be built.
+type builtClients struct {
+	rm    *resourcemanager.Client
+	rmErr error
+	ca    *cloudapps.Client
+	caErr error
+}
+
+// notConfiguredError says which service's client is missing, and why.
+type notConfiguredError struct {
+	// service names the service whose client is missing.
+	service string
+	// attr is the attribute of the object at fault when the object names a tenant or portal the
+	// provider cannot reach; empty when the provider's own configuration is at fault.
+	attr string
+	err  error
+}
+
+func (e *notConfiguredError) Error() string { return e.err.Error() }
+func (e *notConfiguredError) Unwrap() error { return e.err }
+
+// otherTenant reports whether tenantID names a tenant other than the provider's. Without a provider
+// tenant_id (the Azure CLI or a managed identity without one), every tenant is taken for the
+// credential's own, as the provider cannot tell.
+func (c *Clients) otherTenant(tenantID string) bool {
+	return tenantID != "" && c.TenantID != "" && !strings.EqualFold(tenantID, c.TenantID)
+}
+
+// samePortal reports whether a resource's portal_url is the provider's (or unset).
+func (c *Clients) samePortal(portalURL string) bool {
+	own := ""
+	if c.tenants != nil {
+		own = c.tenants.portalURL
+	}
+	return portalURL == "" || strings.EqualFold(strings.TrimSuffix(portalURL, "/"), strings.TrimSuffix(own, "/"))
+}
+
+// ForTenant returns the Resource Manager and Cloud Apps clients for an object of tenantID whose Cloud
+// Apps portal is portalURL; empty values mean the provider's. Clients are built once per tenant and
+// portal URL and kept for the life of the process. The error says what the provider lacks to reach
+// that tenant (see tenantDiagnostics).
+func (c *Clients) ForTenant(tenantID, portalURL string) (*resourcemanager.Client, *cloudapps.Client, error) {
+	b := c.clientsFor(tenantID, portalURL)
+	return b.rm, b.ca, errors.Join(b.rmErr, b.caErr)
+}
+
+// CloudAppsForTenant returns the Cloud Apps client of ForTenant alone, for objects that do not call
+// Resource Manager.
+func (c *Clients) CloudAppsForTenant(tenantID, portalURL string) (*cloudapps.Client, error) {
+	b := c.clientsFor(tenantID, portalURL)
+	return b.ca, b.caErr
+}
+
+func (c *Clients) clientsFor(tenantID, portalURL string) *builtClients {
+	other := c.otherTenant(tenantID)
+	if !other && c.samePortal(portalURL) {
+		return &builtClients{
+			rm: c.resourceManager, rmErr: wrapNotConfigured("Azure Resource Manager", c.resourceManagerErr),
+			ca: c.cloudApps, caErr: wrapNotConfigured("Defender for Cloud Apps", c.cloudAppsErr),
+		}
+	}
+	if err := c.tenantProblem(tenantID, portalURL); err != nil {
+		return &builtClients{rmErr: err}
+	}
+	t := c.tenants
+	key := strings.ToLower(tenantID + " " + strings.TrimSuffix(portalURL, "/"))
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if b := t.built[key]; b != nil {
+		return b
+	}
+	b := &builtClients{rm: c.resourceManager, rmErr: wrapNotConfigured("Azure Resource Manager", c.resourceManagerErr)}
+	opts := t.cloudApps
+	opts.PortalURL = portalURL
+	if other {
+		// tenantProblem made sure that the credential can act for the tenant.
+		cred, err := t.credential.ForTenant(tenantID)
+		if err != nil {
+			return &builtClients{rmErr: &notConfiguredError{service: "Microsoft Entra ID", attr: "tenant_id", err: err}}
+		}
+		rm, err := resourcemanager.NewClient(cred, t.armOptions)
+		b.rm, b.rmErr = rm, wrapNotConfigured("Azure Resource Manager", err)
+		opts.Credential = cred
+	} else {
+		opts.APIToken = t.apiToken
+		if t.credential != nil {
+			opts.Credential = t.credential
+		}
+	}
+	ca, err := cloudapps.NewClient(opts)
+	b.ca, b.caErr = ca, wrapNotConfigured("Defender for Cloud Apps", err)
+	if t.built == nil {
+		t.built = map[string]*builtClients{}
+	}
+	t.built[key] = b
+	return b
+}
+
+// wrapNotConfigured marks err as the reason why service's client is missing; nil stays nil.
+func wrapNotConfigured(service string, err error) error {
+	if err == nil {
+		return nil
+	}
+	return &notConfiguredError{service: service, err: err}
+}
+
+// tenantProblem says why the provider cannot reach an object of tenantID with the portal portalURL,
+// or returns nil. It makes no request, so plans can call it.
+func (c *Clients) tenantProblem(tenantID, portalURL string) error {
+	if !c.otherTenant(tenantID) {
+		return nil
+	}
+	entra := func(format string, args ...any) error {
+		return &notConfiguredError{service: "Microsoft Entra ID", attr: "tenant_id", err: fmt.Errorf(format, args...)}
+	}
+	switch {
+	case c.tenants == nil || c.tenants.credential == nil:
+		return entra("tenant_id %s is not the provider's tenant (%s), and only a Microsoft Entra ID credential can act for another tenant: "+
+			"configure client_id with a client secret, a client certificate or a federated token of a multi-tenant app registration "+
+			"consented in that tenant, or use a provider alias configured for that tenant", tenantID, c.TenantID)
+	case c.tenants.apiToken != "":
+		return entra("tenant_id %s is not the provider's tenant (%s), but the provider calls Defender for Cloud Apps with api_token "+
+			"(MCAS_API_TOKEN), a legacy token that belongs to the provider's own tenant. Use a provider alias with that tenant's own "+
+			"api_token, or remove api_token so that Cloud Apps is called with Microsoft Entra ID tokens of each tenant", tenantID, c.TenantID)
+	case portalURL == "":
+		return &notConfiguredError{service: "Defender for Cloud Apps", attr: "portal_url", err: fmt.Errorf("tenant_id %s is not the provider's tenant (%s), "+
+			"so the provider's portal_url is not this tenant's portal: set portal_url to the tenant's Defender for Cloud Apps API URL "+
+			"(Settings > Cloud Apps > System > About in that tenant's portal)", tenantID, c.TenantID)}
+	}
+	if err := c.tenants.credential.CheckTenant(tenantID); err != nil {
+		return &notConfiguredError{service: "Microsoft Entra ID", attr: "tenant_id", err: err}
+	}
+	return nil
+}
+
+// tenantDiagnostics turns an error of ForTenant into diagnostics, one per service that is missing.
+// The errors about another tenant name the attribute at fault.
+func tenantDiagnostics(err error) diag.Diagnostics {
+	var diags diag.Diagnostics
+	if err == nil {
+		return diags
+	}
+	errs := []error{err}
+	if joined, ok := err.(interface{ Unwrap() []error }); ok {
+		errs = joined.Unwrap()
+	}
+	for _, e := range errs {
+		var nc *notConfiguredError
+		if !errors.As(e, &nc) {
+			diags.AddError("Provider not configured", e.Error())
+			continue
+		}
+		switch nc.attr {
+		case "tenant_id":
+			diags.AddAttributeError(path.Root("tenant_id"), "Tenant out of the provider's reach", nc.Error())
+		case "portal_url":
+			diags.AddAttributeError(path.Root("portal_url"), "Portal URL needed for another tenant", nc.Error())
+		default:
+			diags.AddError(nc.service+" is not configured", nc.Error())
+		}
+	}
+	return diags
+}
+
+// checkTenantPlan refuses at plan time an object whose tenant_id and portal_url the provider cannot
+// reach, with the reason. Unknown values are checked at apply.
+func (c *Clients) checkTenantPlan(tenantID, portalURL types.String) diag.Diagnostics {
+	if c == nil || tenantID.IsUnknown() || portalURL.IsUnknown() {
+		return nil
+	}
+	return tenantDiagnostics(c.tenantProblem(tenantID.ValueString(), portalURL.ValueString()))
+}
