@@ -1,11 +1,14 @@
 # The Defender for Cloud Apps - Microsoft Sentinel integration of one tenant: the discovery streams
 # looked up by name, and the integration forwarding alerts and the logs of those streams. The module
 # has no provider block: the caller passes the tenant's configured provider,
-# providers = { mcas = mcas.<tenant> }.
+# providers = { mcas = mcas.<tenant> }, or one provider for many tenants with tenant_id and portal_url
+# set for each module instance.
 
 data "mcas_discovery_streams" "forwarded" {
   count = var.discovery_logs_enabled ? 1 : 0
 
+  tenant_id     = var.tenant_id
+  portal_url    = var.portal_url
   display_names = var.stream_names
   name_regex    = var.stream_name_regex
 }
@@ -22,6 +25,8 @@ locals {
 }
 
 resource "mcas_sentinel_integration" "this" {
+  tenant_id      = var.tenant_id
+  portal_url     = var.portal_url
   workspace_id   = var.workspace_id
   alerts_enabled = var.alerts_enabled
 

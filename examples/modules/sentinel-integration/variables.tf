@@ -9,6 +9,23 @@ variable "workspace_id" {
   }
 }
 
+variable "tenant_id" {
+  description = "Microsoft Entra tenant of the integration, when it is not the provider's tenant_id: a customer tenant of a provider that signs in as a multi-tenant app and lists the tenant in additional_tenant_ids. Null means the provider's tenant."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.tenant_id == null ? true : can(regex("^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$", var.tenant_id))
+    error_message = "The tenant_id must be the Directory (tenant) ID that the Microsoft Entra admin center shows, a UUID, not a domain name."
+  }
+}
+
+variable "portal_url" {
+  description = "Defender for Cloud Apps API URL of the tenant (Settings > Cloud Apps > System > About), when it is not the provider's portal_url; required with tenant_id. Null means the provider's."
+  type        = string
+  default     = null
+}
+
 variable "stream_names" {
   description = "Display names of the discovery streams whose logs are forwarded, matched exactly. With stream_name_regex as well, a stream must match both. Leave both null to forward the logs of all streams, including streams added later."
   type        = set(string)
