@@ -131,8 +131,9 @@ func setDataTypes(ctx context.Context, m *sentinelIntegrationModel, alerts, disc
 func saveState(ctx context.Context, o reconcile.Observed, m *sentinelIntegrationModel, e *reconcile.Engine, state interface {
 	Set(context.Context, any) diag.Diagnostics
 }, diags *diag.Diagnostics) {
-	diags.Append(writeState(ctx, o, m, e)...)
-	if !diags.HasError() {
+	written := writeState(ctx, o, m, e)
+	diags.Append(written...)
+	if !written.HasError() {
 		diags.Append(state.Set(ctx, m)...)
 	}
 }
