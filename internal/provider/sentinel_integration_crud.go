@@ -15,7 +15,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/mcas-terraform/terraform-provider-mcas/internal/clients/resourcemanager"
-	"github.com/mcas-terraform/terraform-provider-mcas/internal/reconcile"
+	"github.com/mcas-terraform/terraform-provider-mcas/internal/provider/reconcile"
 )
 
 // engine builds the reconcile engine for m; m's workspace_id and connector_name must be known.

@@ -8,7 +8,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 
-	"github.com/mcas-terraform/terraform-provider-mcas/internal/reconcile"
+	"github.com/mcas-terraform/terraform-provider-mcas/internal/provider/reconcile"
 )
 
 // portalAgentsPath is where the portal keeps SIEM agents.

@@ -22,7 +22,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types/basetypes"
 
 	"github.com/mcas-terraform/terraform-provider-mcas/internal/clients/resourcemanager"
-	"github.com/mcas-terraform/terraform-provider-mcas/internal/reconcile"
+	"github.com/mcas-terraform/terraform-provider-mcas/internal/provider/reconcile"
 	"github.com/mcas-terraform/terraform-provider-mcas/internal/validators"
 )
 
