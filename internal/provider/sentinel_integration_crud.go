@@ -2,13 +2,11 @@ package provider
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"slices"
 	"strings"
-	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
-	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
@@ -16,39 +14,12 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types/basetypes"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
-	"github.com/mcas-terraform/terraform-provider-mcas/internal/clients/cloudapps"
 	"github.com/mcas-terraform/terraform-provider-mcas/internal/clients/resourcemanager"
+	"github.com/mcas-terraform/terraform-provider-mcas/internal/provider/reconcile"
 )
 
-// sentinelAgentDisplayName is the name the portal's wizard gives the Sentinel SIEM agent.
-const sentinelAgentDisplayName = "Microsoft Sentinel"
-
-// desiredIntegration is what the configuration asks of both halves.
-type desiredIntegration struct {
-	tenantID  string
-	alerts    bool
-	discovery bool
-	// streams are the stream ids, sorted; nil means all streams.
-	streams []string
-}
-
-// observedIntegration is what the services hold; a nil half is missing.
-type observedIntegration struct {
-	connector *resourcemanager.DataConnector
-	props     resourcemanager.CloudAppSecurityProperties
-	agent     *cloudapps.Agent
-}
-
-// integrationTarget holds the clients and ids one operation works with.
-type integrationTarget struct {
-	rm        *resourcemanager.Client
-	ca        *cloudapps.Client
-	workspace resourcemanager.WorkspaceID
-	connector resourcemanager.DataConnectorID
-}
-
-// target resolves the clients and the ids of m; m's workspace_id and connector_name must be known.
-func (r *sentinelIntegrationResource) target(m sentinelIntegrationModel) (*integrationTarget, diag.Diagnostics) {
+// engine builds the reconcile engine for m; m's workspace_id and connector_name must be known.
+func (r *sentinelIntegrationResource) engine(m sentinelIntegrationModel) (*reconcile.Engine, diag.Diagnostics) {
 	rm, ca, err := r.clients.ForTenant(m.TenantID.ValueString(), m.PortalURL.ValueString())
 	diags := tenantDiagnostics(err)
 	ws, err := resourcemanager.ParseWorkspaceID(m.WorkspaceID.ValueString())
@@ -58,167 +29,46 @@ func (r *sentinelIntegrationResource) target(m sentinelIntegrationModel) (*integ
 	if diags.HasError() {
 		return nil, diags
 	}
-	return &integrationTarget{
-		rm:        rm,
-		ca:        ca,
-		workspace: ws,
-		connector: resourcemanager.NewDataConnectorID(ws, m.ConnectorName.ValueString()),
+	return &reconcile.Engine{
+		Connectors: rm,
+		Agents:     ca,
+		Workspace:  ws,
+		Connector:  resourcemanager.NewDataConnectorID(ws, m.ConnectorName.ValueString()),
+		Mode:       modeOf(m),
 	}, diags
 }
 
-// plannedTarget resolves the target of a plan and what the plan asks of both halves.
-func (r *sentinelIntegrationResource) plannedTarget(ctx context.Context, plan sentinelIntegrationModel) (*integrationTarget, desiredIntegration, diag.Diagnostics) {
-	t, diags := r.target(plan)
-	d, desiredDiags := desiredFrom(ctx, plan)
-	diags.Append(desiredDiags...)
-	return t, d, diags
+// modeOf returns the SIEM agent mode of m; null (as in a state written before siem_agent existed)
+// means manage.
+func modeOf(m sentinelIntegrationModel) reconcile.Mode {
+	if m.SIEMAgent.ValueString() == string(reconcile.ModeObserve) {
+		return reconcile.ModeObserve
+	}
+	return reconcile.ModeManage
 }
 
 // desiredFrom reads the configuration's wishes from a plan.
-func desiredFrom(ctx context.Context, m sentinelIntegrationModel) (desiredIntegration, diag.Diagnostics) {
-	d := desiredIntegration{tenantID: m.TenantID.ValueString(), alerts: m.AlertsEnabled.ValueBool(), discovery: true}
+func desiredFrom(ctx context.Context, m sentinelIntegrationModel) (reconcile.Desired, diag.Diagnostics) {
+	d := reconcile.Desired{TenantID: m.TenantID.ValueString(), Alerts: m.AlertsEnabled.ValueBool(), Discovery: true}
 	var diags diag.Diagnostics
 	if m.DiscoveryLogs.IsNull() || m.DiscoveryLogs.IsUnknown() {
 		return d, diags
 	}
 	var dl discoveryLogsModel
 	diags.Append(m.DiscoveryLogs.As(ctx, &dl, basetypes.ObjectAsOptions{})...)
-	d.discovery = dl.Enabled.IsNull() || dl.Enabled.ValueBool()
+	d.Discovery = dl.Enabled.IsNull() || dl.Enabled.ValueBool()
 	if !dl.StreamIDs.IsNull() && !dl.StreamIDs.IsUnknown() {
-		diags.Append(dl.StreamIDs.ElementsAs(ctx, &d.streams, false)...)
-		d.streams = normalizeStreams(d.streams)
+		diags.Append(dl.StreamIDs.ElementsAs(ctx, &d.Streams, false)...)
+		d.Streams = reconcile.NormalizeStreams(d.Streams)
 	}
 	return d, diags
 }
 
-// normalizeStreams sorts stream ids and drops duplicates; an empty list means all streams (nil).
-func normalizeStreams(ids []string) []string {
-	if len(ids) == 0 {
-		return nil
-	}
-	out := slices.Clone(ids)
-	slices.Sort(out)
-	return slices.Compact(out)
-}
-
-// sameStreams compares two normalized stream lists; stream ids are hexadecimal, so case does not matter.
-func sameStreams(a, b []string) bool {
-	return slices.EqualFunc(a, b, strings.EqualFold)
-}
-
-// observe reads both halves. agentID is the agent the state knows; when it is gone, the tenant's
-// Sentinel agent is looked up by listing, so an agent re-created in the portal is found.
-func (t *integrationTarget) observe(ctx context.Context, agentID string) (observedIntegration, error) {
-	var o observedIntegration
-	dc, err := t.rm.GetDataConnector(ctx, t.connector)
-	switch {
-	case resourcemanager.IsNotFound(err):
-	case err != nil:
-		return o, err
-	default:
-		props, err := dc.CloudAppSecurity()
-		if err != nil {
-			return o, fmt.Errorf("the data connector %s is no longer a Defender for Cloud Apps connector: %w", t.connector, err)
-		}
-		o.connector, o.props = dc, props
-	}
-	if agentID != "" {
-		agent, err := t.ca.GetAgent(ctx, agentID)
-		switch {
-		case cloudapps.IsNotFound(err):
-		case err != nil:
-			return o, err
-		case agent.AgentType == cloudapps.AgentTypeSentinel:
-			o.agent = agent
-			return o, nil
-		}
-	}
-	o.agent, err = t.ca.FindSentinelAgent(ctx)
-	return o, err
-}
-
-// converge creates or updates whichever half differs from d, agent first, and leaves alone what
-// already matches. It never touches generic SIEM agents or data connectors of other kinds. It returns
-// what the services hold afterwards as far as it knows, also when it fails half-way.
-func (t *integrationTarget) converge(ctx context.Context, d desiredIntegration, o observedIntegration) (observedIntegration, error) {
-	wantAgent := cloudapps.Agent{
-		AgentType:   cloudapps.AgentTypeSentinel,
-		DisplayName: sentinelAgentDisplayName,
-		DataTypes: cloudapps.AgentDataTypes{
-			Alerts:        true,
-			DiscoveryLogs: cloudapps.DiscoveryLogs{Enabled: d.discovery, Streams: d.streams},
-		},
-	}
-	switch {
-	case o.agent == nil:
-		tflog.Info(ctx, "Creating the Sentinel SIEM agent in Defender for Cloud Apps")
-		agent, err := t.ca.CreateAgent(ctx, wantAgent)
-		if err != nil {
-			return o, err
-		}
-		o.agent = agent
-	case !agentMatches(o.agent, d):
-		wantAgent.DisplayName = o.agent.DisplayName
-		tflog.Info(ctx, "Updating the Sentinel SIEM agent in Defender for Cloud Apps", map[string]any{"agent_id": o.agent.ID})
-		agent, err := t.ca.UpdateAgent(ctx, o.agent.ID, wantAgent)
-		if err != nil {
-			return o, err
-		}
-		o.agent = agent
-	}
-	if o.connector == nil || !connectorMatches(o.props, d) {
-		tflog.Info(ctx, "Writing the Microsoft Sentinel data connector", map[string]any{"connector_id": t.connector.String()})
-		dc, _, err := t.rm.PutDataConnector(ctx, t.connector, resourcemanager.NewCloudAppSecurityConnector(d.tenantID, d.alerts, d.discovery))
-		if err != nil {
-			return o, err
-		}
-		props, err := dc.CloudAppSecurity()
-		if err != nil {
-			return o, err
-		}
-		o.connector, o.props = dc, props
-	}
-	return o, nil
-}
-
-// afterFailureTimeout bounds the look at the services after a failed operation. The operation's own
-// time may be used up, or Terraform may be waiting to stop after an interrupt.
-const afterFailureTimeout = 30 * time.Second
-
-// afterFailure returns what the services hold after a failed write: a fresh observation when the
-// services answer (fresh is true), else what the write itself knew.
-func (t *integrationTarget) afterFailure(ctx context.Context, agentID string, partial observedIntegration) (o observedIntegration, fresh bool) {
-	if partial.agent != nil {
-		agentID = partial.agent.ID
-	}
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), afterFailureTimeout)
-	defer cancel()
-	if o, err := t.observe(ctx, agentID); err == nil {
-		return o, true
-	}
-	return partial, false
-}
-
-// mayHaveActed reports whether a failed write may still have been carried out by the service: it was
-// not refused with a client error (4xx) but timed out, lost its connection, got a server error or an
-// answer that could not be read.
-func mayHaveActed(err error) bool {
-	return !cloudapps.IsRefused(err) && !resourcemanager.IsRefused(err)
-}
-
-func agentMatches(a *cloudapps.Agent, d desiredIntegration) bool {
-	return a.DataTypes.Alerts &&
-		a.DataTypes.DiscoveryLogs.Enabled == d.discovery &&
-		sameStreams(normalizeStreams(a.DataTypes.DiscoveryLogs.Streams), d.streams)
-}
-
-func connectorMatches(p resourcemanager.CloudAppSecurityProperties, d desiredIntegration) bool {
-	return strings.EqualFold(p.TenantID, d.tenantID) && p.AlertsEnabled() == d.alerts && p.DiscoveryLogsEnabled() == d.discovery
-}
-
-// toState writes what o shows into m. A data type reads as enabled only when both halves forward it,
-// so a missing or edited half always differs from any valid configuration and plan shows the fix.
-func (o observedIntegration) toState(m *sentinelIntegrationModel, t *integrationTarget) {
+// writeState writes what o shows into m. A data type reads as enabled only when both halves forward
+// it, so a missing or edited half always differs from any valid configuration and plan shows the fix.
+// When the Cloud Apps half could not be observed (observe mode on a tenant whose agent list does not
+// answer as modeled), m keeps what it says of that half and the connector alone decides.
+func writeState(ctx context.Context, o reconcile.Observed, m *sentinelIntegrationModel, e *reconcile.Engine) diag.Diagnostics {
 	// Keep the spelling the configuration used: ARM ids compare case-insensitively, and rewriting them
 	// would plan a replacement.
 	setIfDifferent := func(v *types.String, canonical string) {
@@ -226,32 +76,59 @@ func (o observedIntegration) toState(m *sentinelIntegrationModel, t *integration
 			*v = types.StringValue(canonical)
 		}
 	}
-	setIfDifferent(&m.ID, t.connector.String())
-	setIfDifferent(&m.WorkspaceID, t.workspace.String())
-	setIfDifferent(&m.ConnectorName, t.connector.Name)
-	if o.connector != nil && o.props.TenantID != "" {
-		m.TenantID = types.StringValue(o.props.TenantID)
+	setIfDifferent(&m.ID, e.Connector.String())
+	setIfDifferent(&m.WorkspaceID, e.Workspace.String())
+	setIfDifferent(&m.ConnectorName, e.Connector.Name)
+	m.SIEMAgent = types.StringValue(string(e.Mode))
+	if o.Connector != nil && o.Props.TenantID != "" {
+		m.TenantID = types.StringValue(o.Props.TenantID)
 	}
-	bothHalves := o.connector != nil && o.agent != nil
-	m.AlertsEnabled = types.BoolValue(bothHalves && o.agent.DataTypes.Alerts && o.props.AlertsEnabled())
-	discovery := bothHalves && o.agent.DataTypes.DiscoveryLogs.Enabled && o.props.DiscoveryLogsEnabled()
-	streams := types.SetNull(types.StringType)
-	if o.agent != nil {
-		if ids := normalizeStreams(o.agent.DataTypes.DiscoveryLogs.Streams); ids != nil {
-			values := make([]attr.Value, len(ids))
-			for i, id := range ids {
-				values[i] = types.StringValue(id)
-			}
-			streams = types.SetValueMust(types.StringType, values)
+	if o.AgentUnreadable != nil {
+		var diags diag.Diagnostics
+		if m.CloudAppsAgentID.IsUnknown() {
+			m.CloudAppsAgentID = types.StringNull()
 		}
-		m.CloudAppsAgentID = types.StringValue(o.agent.ID)
+		prior, d := desiredFrom(ctx, *m)
+		diags.Append(d...)
+		return append(diags, setDataTypes(ctx, m, o.Connector != nil && prior.Alerts && o.Props.AlertsEnabled(),
+			o.Connector != nil && prior.Discovery && o.Props.DiscoveryLogsEnabled(), prior.Streams)...)
+	}
+	bothHalves := o.Connector != nil && o.Agent != nil
+	var streams []string
+	if o.Agent != nil {
+		streams = reconcile.NormalizeStreams(o.Agent.DataTypes.DiscoveryLogs.Streams)
+		m.CloudAppsAgentID = types.StringValue(o.Agent.ID)
 	} else {
 		m.CloudAppsAgentID = types.StringNull()
 	}
-	m.DiscoveryLogs = types.ObjectValueMust(discoveryLogsAttrTypes, map[string]attr.Value{
-		"enabled":    types.BoolValue(discovery),
-		"stream_ids": streams,
-	})
+	return setDataTypes(ctx, m,
+		bothHalves && o.Agent.DataTypes.Alerts && o.Props.AlertsEnabled(),
+		bothHalves && o.Agent.DataTypes.DiscoveryLogs.Enabled && o.Props.DiscoveryLogsEnabled(),
+		streams)
+}
+
+// setDataTypes sets alerts_enabled and discovery_logs; streams nil means all streams (null).
+func setDataTypes(ctx context.Context, m *sentinelIntegrationModel, alerts, discovery bool, streams []string) diag.Diagnostics {
+	m.AlertsEnabled = types.BoolValue(alerts)
+	dl := discoveryLogsModel{Enabled: types.BoolValue(discovery), StreamIDs: types.SetNull(types.StringType)}
+	var diags diag.Diagnostics
+	if streams != nil {
+		dl.StreamIDs, diags = types.SetValueFrom(ctx, types.StringType, streams)
+	}
+	var d diag.Diagnostics
+	m.DiscoveryLogs, d = types.ObjectValueFrom(ctx, discoveryLogsAttrTypes, dl)
+	return append(diags, d...)
+}
+
+// saveState writes o into m and m into the response's state.
+func saveState(ctx context.Context, o reconcile.Observed, m *sentinelIntegrationModel, e *reconcile.Engine, state interface {
+	Set(context.Context, any) diag.Diagnostics
+}, diags *diag.Diagnostics) {
+	written := writeState(ctx, o, m, e)
+	diags.Append(written...)
+	if !written.HasError() {
+		diags.Append(state.Set(ctx, m)...)
+	}
 }
 
 func (r *sentinelIntegrationResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
@@ -265,124 +142,30 @@ func (r *sentinelIntegrationResource) Create(ctx context.Context, req resource.C
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 
-	t, d, diags := r.plannedTarget(ctx, plan)
+	e, diags := r.engine(plan)
+	resp.Diagnostics.Append(diags...)
+	d, diags := desiredFrom(ctx, plan)
 	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	resp.Diagnostics.Append(t.checkPrerequisites(ctx, d)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-
-	o, err := t.converge(ctx, d, observedIntegration{})
+	o, written, err := e.Create(ctx, d)
 	if err != nil {
-		resp.Diagnostics.Append(integrationDiagnostic("Creating the Defender for Cloud Apps - Microsoft Sentinel integration failed", err))
+		resp.Diagnostics.Append(engineDiagnostic("Creating the Defender for Cloud Apps - Microsoft Sentinel integration failed", err, true)...)
+		if !written {
+			return
+		}
 		// Record whatever was created, and also a write whose outcome is unknown, as the service may
 		// carry it out after the provider gave up. The resource is then tainted: the next plan refreshes
 		// it (a Sentinel agent created meanwhile is found by listing, and a resource with neither half
 		// is dropped), and the next apply replaces it, deleting what exists before creating both halves.
-		if o, _ := t.afterFailure(ctx, "", o); o.agent != nil || o.connector != nil || mayHaveActed(err) {
-			o.toState(&plan, t)
-			resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+		if o, _ := e.AfterFailure(ctx, o); o.Agent != nil || o.Connector != nil || reconcile.MayHaveActed(err) {
+			saveState(ctx, o, &plan, e, &resp.State, &resp.Diagnostics)
 		}
 		return
 	}
-	o.toState(&plan, t)
-	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
-}
-
-// checkPrerequisites verifies, before anything is created, that the workspace exists and has
-// Sentinel, that neither half exists yet, and that the chosen streams exist.
-func (t *integrationTarget) checkPrerequisites(ctx context.Context, d desiredIntegration) diag.Diagnostics {
-	var diags diag.Diagnostics
-	if _, err := t.rm.GetWorkspace(ctx, t.workspace); err != nil {
-		if resourcemanager.IsNotFound(err) {
-			diags.AddAttributeError(path.Root("workspace_id"), "Log Analytics workspace not found",
-				fmt.Sprintf("There is no Log Analytics workspace %s (or the identity cannot see it). Check workspace_id: the subscription, "+
-					"the resource group and the workspace name, and that the identity has at least Reader access to the workspace.", t.workspace))
-		} else {
-			diags.Append(integrationDiagnostic("Reading the Log Analytics workspace failed", err))
-		}
-		return diags
-	}
-	onboarded, err := t.rm.SentinelOnboarded(ctx, t.workspace)
-	if err != nil {
-		diags.Append(integrationDiagnostic("Checking that Microsoft Sentinel is enabled on the workspace failed", err))
-		return diags
-	}
-	if !onboarded {
-		diags.AddAttributeError(path.Root("workspace_id"), "Microsoft Sentinel is not enabled on the workspace",
-			fmt.Sprintf("The workspace %s does not have Microsoft Sentinel enabled, so it cannot have a data connector. Enable Microsoft "+
-				"Sentinel on it first (in the portal, or with azurerm_sentinel_log_analytics_workspace_onboarding), then apply again.", t.workspace))
-		return diags
-	}
-
-	agent, err := t.ca.FindSentinelAgent(ctx)
-	if err != nil {
-		diags.Append(integrationDiagnostic("Looking for an existing Sentinel SIEM agent failed", err))
-		return diags
-	}
-	connectors, err := t.rm.ListDataConnectors(ctx, t.workspace)
-	if err != nil {
-		diags.Append(integrationDiagnostic("Listing the workspace's data connectors failed", err))
-		return diags
-	}
-	importID := t.connector.String()
-	var existing []string
-	if agent != nil {
-		existing = append(existing, fmt.Sprintf("the Sentinel SIEM agent %s in Defender for Cloud Apps", agent.ID))
-	}
-	for _, c := range connectors {
-		switch {
-		case strings.EqualFold(c.Kind, resourcemanager.KindCloudAppSecurity):
-			existing = append(existing, "the data connector "+c.ID)
-			importID = c.ID
-		case strings.EqualFold(c.Name, t.connector.Name):
-			diags.AddAttributeError(path.Root("connector_name"), "Data connector name taken",
-				fmt.Sprintf("The workspace already has a data connector named %q, of kind %s. Choose another connector_name.", c.Name, c.Kind))
-			return diags
-		}
-	}
-	if len(existing) > 0 {
-		diags.AddError("Microsoft Sentinel integration already exists",
-			fmt.Sprintf("%s already exist%s, so this tenant is already integrated (a tenant has at most one Sentinel SIEM agent). "+
-				"To manage it with Terraform, import it:\n\n  terraform import mcas_sentinel_integration.<name> %s\n\nor add an import block:\n\n"+
-				"  import {\n    to = mcas_sentinel_integration.<name>\n    id = %q\n  }\n\nthen plan and apply again.",
-				capitalize(strings.Join(existing, " and ")), pluralSuffix(len(existing)), importID, importID))
-		return diags
-	}
-	diags.Append(t.checkStreams(ctx, d)...)
-	return diags
-}
-
-// checkStreams verifies that every chosen stream exists in the tenant.
-func (t *integrationTarget) checkStreams(ctx context.Context, d desiredIntegration) diag.Diagnostics {
-	var diags diag.Diagnostics
-	if d.streams == nil {
-		return diags
-	}
-	streams, err := t.ca.ListStreams(ctx)
-	if err != nil {
-		diags.Append(cloudAppsDiagnostic("Listing discovery streams failed", err))
-		return diags
-	}
-	known := make(map[string]bool, len(streams))
-	for _, s := range streams {
-		known[strings.ToLower(s.ID)] = true
-	}
-	var unknown []string
-	for _, id := range d.streams {
-		if !known[strings.ToLower(id)] {
-			unknown = append(unknown, id)
-		}
-	}
-	if len(unknown) > 0 {
-		diags.AddAttributeError(path.Root("discovery_logs").AtName("stream_ids"), "Unknown discovery stream",
-			fmt.Sprintf("The tenant has no discovery stream with the id %s. Use the ids that the mcas_discovery_streams data source lists "+
-				"(for example discovery_logs = { stream_ids = data.mcas_discovery_streams.selected.ids }).", strings.Join(unknown, ", ")))
-	}
-	return diags
+	resp.Diagnostics.Append(unobservedWarning(o)...)
+	saveState(ctx, o, &plan, e, &resp.State, &resp.Diagnostics)
 }
 
 func (r *sentinelIntegrationResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
@@ -396,23 +179,22 @@ func (r *sentinelIntegrationResource) Read(ctx context.Context, req resource.Rea
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 
-	t, diags := r.target(state)
+	e, diags := r.engine(state)
 	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	o, err := t.observe(ctx, state.CloudAppsAgentID.ValueString())
+	o, err := e.Observe(ctx)
 	if err != nil {
-		resp.Diagnostics.Append(integrationDiagnostic("Reading the Defender for Cloud Apps - Microsoft Sentinel integration failed", err))
+		resp.Diagnostics.Append(engineDiagnostic("Reading the Defender for Cloud Apps - Microsoft Sentinel integration failed", err, false)...)
 		return
 	}
-	if o.agent == nil && o.connector == nil {
-		tflog.Warn(ctx, "Both halves of the integration are gone; removing it from the state", map[string]any{"id": t.connector.String()})
+	if o.Agent == nil && o.Connector == nil && o.AgentUnreadable == nil {
+		tflog.Warn(ctx, "Both halves of the integration are gone; removing it from the state", map[string]any{"id": e.Connector.String()})
 		resp.State.RemoveResource(ctx)
 		return
 	}
-	o.toState(&state, t)
-	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+	saveState(ctx, o, &state, e, &resp.State, &resp.Diagnostics)
 }
 
 func (r *sentinelIntegrationResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
@@ -427,40 +209,45 @@ func (r *sentinelIntegrationResource) Update(ctx context.Context, req resource.U
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 
-	t, d, diags := r.plannedTarget(ctx, plan)
+	e, diags := r.engine(plan)
+	resp.Diagnostics.Append(diags...)
+	d, diags := desiredFrom(ctx, plan)
 	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
 	// Only a changed stream filter needs the tenant's streams listed again: Cloud Apps allows few
 	// requests per minute.
-	if prior, diags := desiredFrom(ctx, state); diags.HasError() || !sameStreams(prior.streams, d.streams) {
-		resp.Diagnostics.Append(t.checkStreams(ctx, d)...)
-		if resp.Diagnostics.HasError() {
+	if prior, diags := desiredFrom(ctx, state); diags.HasError() || !reconcile.SameStreams(prior.Streams, d.Streams) {
+		if err := e.CheckStreams(ctx, d); err != nil {
+			resp.Diagnostics.Append(engineDiagnostic("Updating the Defender for Cloud Apps - Microsoft Sentinel integration failed", err, false)...)
 			return
 		}
 	}
-	agentID := state.CloudAppsAgentID.ValueString()
-	o, err := t.observe(ctx, agentID)
+	o, err := e.Observe(ctx)
 	observed := err == nil
 	if observed {
-		o, err = t.converge(ctx, d, o)
+		o, err = e.Converge(ctx, d, o)
 	}
-	if err != nil {
-		resp.Diagnostics.Append(integrationDiagnostic("Updating the Defender for Cloud Apps - Microsoft Sentinel integration failed", err))
+	var steps *reconcile.PortalStepsError
+	switch {
+	case err == nil:
+		resp.Diagnostics.Append(unobservedWarning(o)...)
+	case errors.As(err, &steps):
+		// Observe mode: the connector converged and o is what both halves hold.
+		resp.Diagnostics.Append(engineDiagnostic("The Sentinel SIEM agent must be changed in the Defender for Cloud Apps portal", err, false)...)
+	default:
+		resp.Diagnostics.Append(engineDiagnostic("Updating the Defender for Cloud Apps - Microsoft Sentinel integration failed", err, false)...)
 		// Keep the state true to the services, so the next plan shows what is still to do. When the
 		// services could be read neither before nor after, nothing was written: keep the prior state.
-		after, fresh := t.afterFailure(ctx, agentID, o)
+		after, fresh := e.AfterFailure(ctx, o)
 		if !fresh && !observed {
 			resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 			return
 		}
-		after.toState(&plan, t)
-		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
-		return
+		o = after
 	}
-	o.toState(&plan, t)
-	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	saveState(ctx, o, &plan, e, &resp.State, &resp.Diagnostics)
 }
 
 func (r *sentinelIntegrationResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
@@ -474,27 +261,30 @@ func (r *sentinelIntegrationResource) Delete(ctx context.Context, req resource.D
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 
-	t, diags := r.target(state)
+	e, diags := r.engine(state)
 	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	if err := t.rm.DeleteDataConnector(ctx, t.connector); err != nil && !resourcemanager.IsNotFound(err) {
-		resp.Diagnostics.Append(integrationDiagnostic("Deleting the Microsoft Sentinel data connector failed", err))
+	// When deleting the agent fails, the resource stays in the state, so the next destroy deletes the
+	// agent (the connector's 404 then counts as success).
+	agentLeft, err := e.Delete(ctx, state.CloudAppsAgentID.ValueString())
+	if err != nil {
+		resp.Diagnostics.Append(engineDiagnostic("Deleting the Defender for Cloud Apps - Microsoft Sentinel integration failed", err, false)...)
 		return
 	}
-	if id := state.CloudAppsAgentID.ValueString(); id != "" {
-		if err := t.ca.DeleteAgent(ctx, id); err != nil && !cloudapps.IsNotFound(err) {
-			// The resource stays in the state, so the next destroy deletes the agent (the connector's
-			// 404 then counts as success).
-			resp.Diagnostics.Append(integrationDiagnostic("Deleting the Sentinel SIEM agent in Defender for Cloud Apps failed", err))
-			return
-		}
+	if agentLeft {
+		resp.Diagnostics.AddWarning("The Sentinel SIEM agent was left in place",
+			fmt.Sprintf("siem_agent is \"observe\", so the provider deleted only the Microsoft Sentinel data connector. The Sentinel SIEM agent %s "+
+				"still exists in Defender for Cloud Apps; to end the integration there too, delete it in the portal under Settings > Cloud Apps > "+
+				"System > SIEM agents.", state.CloudAppsAgentID.ValueString()))
 	}
 }
 
-// ImportState imports by the data connector's ARM id; the Sentinel agent is found by listing the
-// tenant's SIEM agents.
+// ImportState imports by the data connector's ARM id. It does what ImportStatePassthroughID followed by
+// Read cannot: it refuses a connector of another kind with its own message, imports the Cloud Apps half
+// alone when the connector does not exist yet, and picks the observe mode when the tenant's agent list
+// does not answer as modeled.
 func (r *sentinelIntegrationResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
 	id, err := resourcemanager.ParseDataConnectorID(req.ID)
 	if err != nil {
@@ -510,69 +300,49 @@ func (r *sentinelIntegrationResource) ImportState(ctx context.Context, req resou
 	// Import has no timeouts block; it reads, so it gets the default read timeout.
 	ctx, cancel := context.WithTimeout(ctx, defaultReadTimeout)
 	defer cancel()
-	rm, err := r.clients.ResourceManager()
-	if err != nil {
-		resp.Diagnostics.AddError("Azure Resource Manager is not configured", err.Error())
+	m := sentinelIntegrationModel{
+		WorkspaceID:   types.StringValue(id.Workspace.String()),
+		ConnectorName: types.StringValue(id.Name),
+		TenantID:      types.StringValue(r.clients.TenantID),
+		SIEMAgent:     types.StringValue(string(reconcile.ModeObserve)),
+		Timeouts:      timeouts.Value{Object: types.ObjectNull(timeoutsAttrTypes)},
+	}
+	e, diags := r.engine(m)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
 		return
 	}
-	ca, err := r.clients.CloudApps()
-	if err != nil {
-		resp.Diagnostics.AddError("Defender for Cloud Apps is not configured", err.Error())
-		return
-	}
-	agent, err := ca.FindSentinelAgent(ctx)
-	if err != nil {
-		resp.Diagnostics.Append(integrationDiagnostic("Looking for the Sentinel SIEM agent failed", err))
-		return
-	}
-	observed := observedIntegration{agent: agent}
-	tenantID := r.clients.TenantID
-	dc, err := rm.GetDataConnector(ctx, id)
+	e.Connector = id
+	// Observe mode tolerates an agent list that does not answer as modeled.
+	o, err := e.Observe(ctx)
+	var wrongKind *reconcile.WrongKindError
 	switch {
-	case resourcemanager.IsNotFound(err) && agent != nil && tenantID != "":
-		// Only the Cloud Apps half exists (the portal wizard was left before its Sentinel step): import
-		// the agent, and the next plan shows the update that creates the connector at this id.
-		tflog.Info(ctx, "Importing the Sentinel SIEM agent; the data connector does not exist yet", map[string]any{"agent_id": agent.ID})
-	case resourcemanager.IsNotFound(err):
+	case errors.As(err, &wrongKind):
+		resp.Diagnostics.AddError("Not a Defender for Cloud Apps data connector",
+			fmt.Sprintf("The data connector %s is of kind %q, not %q; mcas_sentinel_integration only manages the Defender for Cloud Apps "+
+				"connector. Import the workspace's MicrosoftCloudAppSecurity connector instead.", id, wrongKind.Kind, resourcemanager.KindCloudAppSecurity))
+		return
+	case err != nil:
+		resp.Diagnostics.Append(engineDiagnostic("Reading the integration to import failed", err, false)...)
+		return
+	}
+	switch {
+	case o.Connector == nil && (o.Agent == nil || r.clients.TenantID == ""):
 		resp.Diagnostics.AddError("Data connector not found",
 			fmt.Sprintf("There is no data connector %s to import, and no Sentinel SIEM agent in Defender for Cloud Apps either "+
 				"(or the provider has no tenant_id to give the connector). Check the id, or create the integration with Terraform instead.", id))
 		return
-	case err != nil:
-		resp.Diagnostics.Append(integrationDiagnostic("Reading the data connector to import failed", err))
-		return
-	case !strings.EqualFold(dc.Kind, resourcemanager.KindCloudAppSecurity):
-		resp.Diagnostics.AddError("Not a Defender for Cloud Apps data connector",
-			fmt.Sprintf("The data connector %s is of kind %q, not %q; mcas_sentinel_integration only manages the Defender for Cloud Apps "+
-				"connector. Import the workspace's MicrosoftCloudAppSecurity connector instead.", id, dc.Kind, resourcemanager.KindCloudAppSecurity))
-		return
-	default:
-		props, err := dc.CloudAppSecurity()
-		if err != nil {
-			resp.Diagnostics.AddError("Unreadable data connector",
-				fmt.Sprintf("The Defender for Cloud Apps data connector %s could not be read: %v.", id, err))
-			return
-		}
-		observed.connector, observed.props = dc, props
-		tenantID = props.TenantID
+	case o.Connector == nil:
+		// Only the Cloud Apps half exists (the portal wizard was left before its Sentinel step): import
+		// the agent, and the next plan shows the update that creates the connector at this id.
+		tflog.Info(ctx, "Importing the Sentinel SIEM agent; the data connector does not exist yet", map[string]any{"agent_id": o.Agent.ID})
 	}
-	t := &integrationTarget{rm: rm, ca: ca, workspace: id.Workspace, connector: id}
-	m := sentinelIntegrationModel{TenantID: types.StringValue(tenantID)}
-	observed.toState(&m, t)
-	m.Timeouts = timeouts.Value{Object: types.ObjectNull(timeoutsAttrTypes)}
-	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
-}
-
-func capitalize(s string) string {
-	if s == "" {
-		return s
+	if o.AgentUnreadable != nil {
+		resp.Diagnostics.AddWarning("Imported with siem_agent = \"observe\"",
+			fmt.Sprintf("%v\n\nThe provider cannot read this tenant's SIEM agents through the modeled route, so the integration was imported "+
+				"in observe mode: set siem_agent = \"observe\" in the configuration.", o.AgentUnreadable))
+	} else {
+		e.Mode = reconcile.ModeManage
 	}
-	return strings.ToUpper(s[:1]) + s[1:]
-}
-
-func pluralSuffix(n int) string {
-	if n == 1 {
-		return "s"
-	}
-	return ""
+	saveState(ctx, o, &m, e, &resp.State, &resp.Diagnostics)
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework-validators/setvalidator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
@@ -14,12 +15,14 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/objectdefault"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringdefault"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-framework/types/basetypes"
 
 	"github.com/mcas-terraform/terraform-provider-mcas/internal/clients/resourcemanager"
+	"github.com/mcas-terraform/terraform-provider-mcas/internal/provider/reconcile"
 	"github.com/mcas-terraform/terraform-provider-mcas/internal/validators"
 )
 
@@ -55,6 +58,7 @@ type sentinelIntegrationModel struct {
 	AlertsEnabled    types.Bool     `tfsdk:"alerts_enabled"`
 	DiscoveryLogs    types.Object   `tfsdk:"discovery_logs"`
 	CloudAppsAgentID types.String   `tfsdk:"cloud_apps_agent_id"`
+	SIEMAgent        types.String   `tfsdk:"siem_agent"`
 	PortalURL        types.String   `tfsdk:"portal_url"`
 	Timeouts         timeouts.Value `tfsdk:"timeouts"`
 }
@@ -90,7 +94,8 @@ func (r *sentinelIntegrationResource) Schema(ctx context.Context, _ resource.Sch
 			"A tenant has at most one Sentinel SIEM agent. Creating the resource fails with an import instruction when the agent or the " +
 			"data connector already exists. When either half is deleted or changed in a portal, `terraform plan` shows an update that " +
 			"restores it. Available in the commercial cloud only: GCC, GCC High and DoD tenants use the Microsoft Defender XDR connector. " +
-			"The Cloud Apps SIEM agent endpoint is modeled on an undocumented API.",
+			"Microsoft documents no API for the Cloud Apps SIEM agent: the provider's route for it is modeled on the one the portal calls, " +
+			"and `siem_agent = \"observe\"` keeps the provider from writing to it.",
 		Attributes: map[string]schema.Attribute{
 			"id": schema.StringAttribute{
 				Computed:            true,
@@ -165,6 +170,19 @@ func (r *sentinelIntegrationResource) Schema(ctx context.Context, _ resource.Sch
 						},
 					},
 				},
+			},
+			"siem_agent": schema.StringAttribute{
+				Optional: true,
+				Computed: true,
+				Default:  stringdefault.StaticString(string(reconcile.ModeManage)),
+				MarkdownDescription: "How the provider treats the Sentinel SIEM agent of Defender for Cloud Apps, whose API Microsoft does not " +
+					"document. `manage` (the default): the provider creates, updates and deletes the agent through a route modeled on the one " +
+					"the portal calls. `observe`: the provider never writes to that route; it only lists the tenant's agents (the call with " +
+					"public evidence), shows drift of the agent in `terraform plan`, manages the data connector alone, and when the agent must " +
+					"be added or changed, fails the apply with the exact portal steps; destroy leaves the agent in place. Pick `observe` when " +
+					"the tenant's API does not accept the modeled route, or when the agent is owned in the portal. Switching modes is an " +
+					"in-place update.",
+				Validators: []validator.String{stringvalidator.OneOf(reconcile.Modes...)},
 			},
 			"portal_url": schema.StringAttribute{
 				Optional: true,

@@ -92,10 +92,12 @@ func (c *Clients) CloudAppsForTenant(tenantID, portalURL string) (*cloudapps.Cli
 
 func (c *Clients) clientsFor(tenantID, portalURL string) *builtClients {
 	other := c.otherTenant(tenantID)
+	rm, rmErr := c.ResourceManager()
 	if !other && c.samePortal(portalURL) {
+		ca, caErr := c.CloudApps()
 		return &builtClients{
-			rm: c.resourceManager, rmErr: wrapNotConfigured("Azure Resource Manager", c.resourceManagerErr),
-			ca: c.cloudApps, caErr: wrapNotConfigured("Defender for Cloud Apps", c.cloudAppsErr),
+			rm: rm, rmErr: wrapNotConfigured("Azure Resource Manager", rmErr),
+			ca: ca, caErr: wrapNotConfigured("Defender for Cloud Apps", caErr),
 		}
 	}
 	if err := c.tenantProblem(tenantID, portalURL); err != nil {
@@ -108,7 +110,7 @@ func (c *Clients) clientsFor(tenantID, portalURL string) *builtClients {
 	if b := t.built[key]; b != nil {
 		return b
 	}
-	b := &builtClients{rm: c.resourceManager, rmErr: wrapNotConfigured("Azure Resource Manager", c.resourceManagerErr)}
+	b := &builtClients{rm: rm, rmErr: wrapNotConfigured("Azure Resource Manager", rmErr)}
 	opts := t.cloudApps
 	opts.PortalURL = portalURL
 	if other {

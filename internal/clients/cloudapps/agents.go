@@ -1,7 +1,10 @@
 package cloudapps
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -67,6 +70,51 @@ func newAgentBody(a Agent) agentBody {
 	return body
 }
 
+// ErrUnexpectedAnswer is matched (with errors.Is) by the error for a success answer of the SIEM
+// agent route that the client cannot understand: not JSON, no agent list, an agent without a valid id.
+// The route is modeled on an undocumented API, so such an answer means the tenant's API differs.
+var ErrUnexpectedAnswer = errors.New("unexpected answer from the SIEM agent route")
+
+// unexpectedAnswer marks an error as [ErrUnexpectedAnswer] without changing its text.
+type unexpectedAnswer struct{ error }
+
+func (e unexpectedAnswer) Unwrap() error        { return e.error }
+func (e unexpectedAnswer) Is(target error) bool { return target == ErrUnexpectedAnswer }
+
+// agentPage is one answer to the agent list. Microsoft's MCAS PowerShell module reads the list from
+// "data" (the envelope of every Cloud Apps list); a bare array and an "agents" field are accepted too,
+// as the route is not documented. Unknown fields are ignored.
+type agentPage struct {
+	HasNext bool
+	Agents  []Agent
+	// NoList is set for a JSON object without a list in any of the accepted fields.
+	NoList bool
+}
+
+func (p *agentPage) UnmarshalJSON(data []byte) error {
+	if trimmed := bytes.TrimSpace(data); len(trimmed) > 0 && trimmed[0] == '[' {
+		return json.Unmarshal(trimmed, &p.Agents)
+	}
+	var envelope struct {
+		HasNext bool     `json:"hasNext"`
+		Data    *[]Agent `json:"data"`
+		Agents  *[]Agent `json:"agents"`
+	}
+	if err := json.Unmarshal(data, &envelope); err != nil {
+		return err
+	}
+	switch {
+	case envelope.Data != nil:
+		p.Agents = *envelope.Data
+	case envelope.Agents != nil:
+		p.Agents = *envelope.Agents
+	default:
+		p.NoList = true
+	}
+	p.HasNext = envelope.HasNext
+	return nil
+}
+
 // ListAgents returns every SIEM agent of the tenant, of every type, paging
 // with skip and limit=100 while the service reports more.
 func (c *Client) ListAgents(ctx context.Context) ([]Agent, error) {
@@ -82,46 +130,28 @@ func (c *Client) ListAgents(ctx context.Context) ([]Agent, error) {
 		if err != nil {
 			return nil, err
 		}
-		var page struct {
-			Total   int      `json:"total"`
-			HasNext bool     `json:"hasNext"`
-			Data    *[]Agent `json:"data"`
-		}
+		var page agentPage
 		if err := pipeline.DecodeJSON(op, resp, &page); err != nil {
-			return nil, err
+			return nil, unexpectedAnswer{err}
 		}
-		if page.Data == nil {
-			return nil, fmt.Errorf("%s: the HTTP %d answer has no \"data\" list; expected {\"total\", \"hasNext\", \"data\"}", op, resp.StatusCode)
+		if page.NoList {
+			return nil, unexpectedAnswer{fmt.Errorf("%s: the HTTP %d answer holds no agent list; expected {\"data\": [...]}, {\"agents\": [...]} or an array", op, resp.StatusCode)}
 		}
-		for _, a := range *page.Data {
+		for _, a := range page.Agents {
 			if seen[a.ID] {
 				return nil, fmt.Errorf("%s: the page at skip %d repeats agent %q of an earlier page, so the list would never end; try again later", op, skip, a.ID)
 			}
 			seen[a.ID] = true
 		}
-		all = append(all, *page.Data...)
+		all = append(all, page.Agents...)
 		if !page.HasNext {
 			return all, nil
 		}
-		if len(*page.Data) == 0 {
+		if len(page.Agents) == 0 {
 			return nil, fmt.Errorf("%s: the service reported more agents after %d but sent an empty page", op, skip)
 		}
-		skip += len(*page.Data)
+		skip += len(page.Agents)
 	}
-}
-
-// GetAgent reads a SIEM agent. When it does not exist the error satisfies
-// [IsNotFound].
-func (c *Client) GetAgent(ctx context.Context, id string) (*Agent, error) {
-	op := fmt.Sprintf("reading SIEM agent %s", id)
-	if err := validateAgentID(op, id); err != nil {
-		return nil, err
-	}
-	resp, err := c.send(ctx, op, http.MethodGet, agentsPath+url.PathEscape(id)+"/", nil, http.StatusOK)
-	if err != nil {
-		return nil, err
-	}
-	return decodeAgent(op, resp)
 }
 
 // CreateAgent creates a SIEM agent from a's writable fields and returns the
@@ -186,7 +216,7 @@ func (c *Client) FindSentinelAgent(ctx context.Context) (*Agent, error) {
 		return nil, nil
 	case 1:
 		if !agentIDPattern.MatchString(found[0].ID) {
-			return nil, fmt.Errorf("finding the Sentinel SIEM agent: the service lists it with the id %q, which is not 24 hexadecimal characters", found[0].ID)
+			return nil, unexpectedAnswer{fmt.Errorf("finding the Sentinel SIEM agent: the service lists it with the id %q, which is not 24 hexadecimal characters", found[0].ID)}
 		}
 		return &found[0], nil
 	default:
@@ -201,13 +231,13 @@ func (c *Client) FindSentinelAgent(ctx context.Context) (*Agent, error) {
 func decodeAgent(op string, resp *http.Response) (*Agent, error) {
 	var a Agent
 	if err := pipeline.DecodeJSON(op, resp, &a); err != nil {
-		return nil, err
+		return nil, unexpectedAnswer{err}
 	}
 	switch {
 	case a.ID == "":
-		return nil, fmt.Errorf("%s: the HTTP %d answer holds no agent id (\"_id\"); expected the agent", op, resp.StatusCode)
+		return nil, unexpectedAnswer{fmt.Errorf("%s: the HTTP %d answer holds no agent id (\"_id\"); expected the agent", op, resp.StatusCode)}
 	case !agentIDPattern.MatchString(a.ID):
-		return nil, fmt.Errorf("%s: the HTTP %d answer holds the agent id %q, which is not 24 hexadecimal characters", op, resp.StatusCode, a.ID)
+		return nil, unexpectedAnswer{fmt.Errorf("%s: the HTTP %d answer holds the agent id %q, which is not 24 hexadecimal characters", op, resp.StatusCode, a.ID)}
 	}
 	return &a, nil
 }

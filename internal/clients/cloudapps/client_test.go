@@ -225,7 +225,8 @@ func TestListAgentsRejectsBadPages(t *testing.T) {
 		body     string
 		wantText string
 	}{
-		{name: "no data", body: `{"total":0,"hasNext":false}`, wantText: `no "data" list`},
+		{name: "no data", body: `{"total":0,"hasNext":false}`, wantText: `holds no agent list`},
+		{name: "not JSON", body: `<html>portal</html>`, wantText: "is not JSON"},
 		{name: "empty page with more", body: `{"total":5,"hasNext":true,"data":[]}`, wantText: "empty page"},
 	}
 	for _, tt := range tests {
@@ -235,8 +236,44 @@ func TestListAgentsRejectsBadPages(t *testing.T) {
 			if err == nil || !strings.Contains(err.Error(), tt.wantText) {
 				t.Errorf("error %v, want %q", err, tt.wantText)
 			}
+			if tt.name != "empty page with more" && !errors.Is(err, cloudapps.ErrUnexpectedAnswer) {
+				t.Errorf("error %v does not match ErrUnexpectedAnswer", err)
+			}
 		})
 	}
+}
+
+// TestListAgentsEnvelopes: the route is undocumented, so the list is read from "data" (as Microsoft's
+// PowerShell module does), a bare array or "agents"; unknown fields are ignored, and an agent without a
+// recognisable type is never the Sentinel agent.
+func TestListAgentsEnvelopes(t *testing.T) {
+	sentinel := agentJSON(agentID, "sentinel")
+	untyped := `{"_id":"0123456789abcdef01234567","displayName":"Microsoft Sentinel","dataTypes":{"alerts":true}}`
+	for name, body := range map[string]string{
+		"data":   `{"total":2,"hasNext":false,"data":[` + untyped + `,` + sentinel + `],"extra":{"x":1}}`,
+		"array":  `[` + untyped + `,` + sentinel + `]`,
+		"agents": `{"agents":[` + untyped + `,` + sentinel + `]}`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			s := clienttest.NewServer(t, func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, http.StatusOK, body) })
+			c := newClient(t, s, policy.RetryOptions{})
+			agents, err := c.ListAgents(context.Background())
+			if err != nil || len(agents) != 2 {
+				t.Fatalf("ListAgents = %d agents, %v; want 2", len(agents), err)
+			}
+			found, err := c.FindSentinelAgent(context.Background())
+			if err != nil || found == nil || found.ID != agentID {
+				t.Fatalf("FindSentinelAgent = %+v, %v; want the agent of type sentinel", found, err)
+			}
+		})
+	}
+	t.Run("only an untyped agent", func(t *testing.T) {
+		s := clienttest.NewServer(t, func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, http.StatusOK, `[`+untyped+`]`) })
+		found, err := newClient(t, s, policy.RetryOptions{}).FindSentinelAgent(context.Background())
+		if err != nil || found != nil {
+			t.Fatalf("FindSentinelAgent = %+v, %v; want none", found, err)
+		}
+	})
 }
 
 func TestAgentCRUD(t *testing.T) {
@@ -268,9 +305,6 @@ func TestAgentCRUD(t *testing.T) {
 	if created.ID != agentID || created.AgentType != "sentinel" || !created.DataTypes.Alerts || !created.DataTypes.DiscoveryLogs.Enabled || created.Created != 1700000000000 || created.LastModified != 1700000001000 {
 		t.Errorf("created agent %+v", created)
 	}
-	if _, err := c.GetAgent(ctx, agentID); err != nil {
-		t.Fatalf("GetAgent: %v", err)
-	}
 	in.DataTypes.DiscoveryLogs.Streams = []string{"5a4a1e4f5e0c2d0001f3e1a1"}
 	if _, err := c.UpdateAgent(ctx, agentID, in); err != nil {
 		t.Fatalf("UpdateAgent: %v", err)
@@ -282,7 +316,6 @@ func TestAgentCRUD(t *testing.T) {
 	reqs := s.Requests()
 	want := []struct{ method, path, body string }{
 		{http.MethodPost, "/api/v1/agents/siem/", wantBody},
-		{http.MethodGet, "/api/v1/agents/siem/" + agentID + "/", ""},
 		{http.MethodPut, "/api/v1/agents/siem/" + agentID + "/", strings.Replace(wantBody, `"streams":[]`, `"streams":["5a4a1e4f5e0c2d0001f3e1a1"]`, 1)},
 		{http.MethodDelete, "/api/v1/agents/siem/" + agentID + "/", ""},
 	}
@@ -304,8 +337,8 @@ func TestAgentIDsValidatedBeforeSending(t *testing.T) {
 	s := clienttest.NewServer(t, func(http.ResponseWriter, *http.Request) {})
 	c := newClient(t, s, policy.RetryOptions{})
 	for _, id := range []string{"", "..", "5f1e2d3c4b5a69788796a5b4/../x", "not-hex-not-hex-not-hex!"} {
-		if _, err := c.GetAgent(context.Background(), id); err == nil || !strings.Contains(err.Error(), "24-character hexadecimal") {
-			t.Errorf("GetAgent(%q): %v", id, err)
+		if _, err := c.UpdateAgent(context.Background(), id, cloudapps.Agent{}); err == nil || !strings.Contains(err.Error(), "24-character hexadecimal") {
+			t.Errorf("UpdateAgent(%q): %v", id, err)
 		}
 		if err := c.DeleteAgent(context.Background(), id); err == nil {
 			t.Errorf("DeleteAgent(%q) succeeded", id)
@@ -364,7 +397,7 @@ func TestErrorBodyIsCapped(t *testing.T) {
 		w.WriteHeader(http.StatusBadRequest)
 		_, _ = io.WriteString(w, strings.Repeat("é", 2000))
 	})
-	_, err := newClient(t, s, policy.RetryOptions{}).GetAgent(context.Background(), agentID)
+	err := newClient(t, s, policy.RetryOptions{}).DeleteAgent(context.Background(), agentID)
 	var e *cloudapps.Error
 	if !errors.As(err, &e) || len(e.Body) > 520 || !strings.HasSuffix(e.Body, "...") || !strings.HasPrefix(e.Body, "é") {
 		t.Errorf("error body of %d bytes, want a capped prefix: %v", len(e.Body), err)
@@ -441,8 +474,8 @@ func TestRetries(t *testing.T) {
 				_ = conn.Close()
 			}
 		})
-		_, err := newClient(t, s, policy.RetryOptions{MaxRetries: 1}).GetAgent(context.Background(), agentID)
-		if err == nil || !strings.HasPrefix(err.Error(), "reading SIEM agent "+agentID+": the request to Defender for Cloud Apps failed") {
+		err := newClient(t, s, policy.RetryOptions{MaxRetries: 1}).DeleteAgent(context.Background(), agentID)
+		if err == nil || !strings.HasPrefix(err.Error(), "deleting SIEM agent "+agentID+": the request to Defender for Cloud Apps failed") {
 			t.Errorf("error %v, want one naming the operation", err)
 		}
 		if cloudapps.IsNotFound(err) || cloudapps.IsThrottled(err) {

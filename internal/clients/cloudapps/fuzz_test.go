@@ -203,20 +203,20 @@ func TestListAgentsGivesUpOnEndlessPages(t *testing.T) {
 	}
 }
 
-// FuzzAgent decodes any answer to an agent read, then writes the agent back: a decoded agent has a
+// FuzzAgent decodes any answer to an agent write, then writes the agent back: a decoded agent has a
 // valid id, and the update sends exactly its writable fields.
 func FuzzAgent(f *testing.F) {
 	f.Add([]byte(agentJSON(agentID, "sentinel")))
 	f.Add([]byte(`{"_id":"` + agentID + `","agentType":"generic","displayName":"Splunk","dataTypes":{"alerts":true,"discoveryLogs":{"enabled":false,"streams":null}}}`))
 	f.Add([]byte(`{"agentType":"sentinel"}`))
 	f.Fuzz(func(t *testing.T, body []byte) {
-		a, err := fuzzClient(t, &clienttest.Replay{Answer: jsonAnswer(body)}).GetAgent(context.Background(), agentID)
+		a, err := fuzzClient(t, &clienttest.Replay{Answer: jsonAnswer(body)}).UpdateAgent(context.Background(), agentID, cloudapps.Agent{})
 		if err != nil {
 			clienttest.CheckErrorText(t, err, maxErrorText)
 			return
 		}
 		if !hexID.MatchString(a.ID) {
-			t.Fatalf("GetAgent accepted the agent id %q, which is not 24 hexadecimal characters", a.ID)
+			t.Fatalf("UpdateAgent accepted the agent id %q, which is not 24 hexadecimal characters", a.ID)
 		}
 		r := &clienttest.Replay{Answer: jsonAnswer(body)}
 		if _, err := fuzzClient(t, r).UpdateAgent(context.Background(), a.ID, *a); err != nil {
@@ -257,7 +257,7 @@ func FuzzErrorAnswer(f *testing.F) {
 		r := &clienttest.Replay{Answer: func(int, *http.Request) (int, http.Header, []byte) {
 			return status, http.Header{"Content-Type": {contentType}}, body
 		}}
-		_, err := fuzzClient(t, r).GetAgent(context.Background(), agentID)
+		err := fuzzClient(t, r).DeleteAgent(context.Background(), agentID)
 		if err == nil {
 			t.Fatalf("HTTP %d was taken for a success", status)
 		}
