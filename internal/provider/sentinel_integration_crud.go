@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -286,11 +287,15 @@ func (r *sentinelIntegrationResource) Delete(ctx context.Context, req resource.D
 // alone when the connector does not exist yet, and picks the observe mode when the tenant's agent list
 // does not answer as modeled.
 func (r *sentinelIntegrationResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	id, err := resourcemanager.ParseDataConnectorID(req.ID)
+	connectorID, tenantID, portalURL, err := splitImportID(req.ID)
+	var id resourcemanager.DataConnectorID
+	if err == nil {
+		id, err = resourcemanager.ParseDataConnectorID(connectorID)
+	}
 	if err != nil {
 		resp.Diagnostics.AddError("Invalid import id",
 			fmt.Sprintf("%v\n\nImport mcas_sentinel_integration by the ARM id of its MicrosoftCloudAppSecurity data connector, as the Sentinel "+
-				"data connector page or `az sentinel data-connector list` shows it.", err))
+				"data connector page or `az sentinel data-connector list` shows it; %s", err, importIDTenantHint))
 		return
 	}
 	if r.clients == nil {
@@ -303,7 +308,8 @@ func (r *sentinelIntegrationResource) ImportState(ctx context.Context, req resou
 	m := sentinelIntegrationModel{
 		WorkspaceID:   types.StringValue(id.Workspace.String()),
 		ConnectorName: types.StringValue(id.Name),
-		TenantID:      types.StringValue(r.clients.TenantID),
+		TenantID:      types.StringValue(cmp.Or(tenantID, r.clients.TenantID)),
+		PortalURL:     stringOrNull(portalURL),
 		SIEMAgent:     types.StringValue(string(reconcile.ModeObserve)),
 		Timeouts:      timeouts.Value{Object: types.ObjectNull(timeoutsAttrTypes)},
 	}
@@ -327,7 +333,7 @@ func (r *sentinelIntegrationResource) ImportState(ctx context.Context, req resou
 		return
 	}
 	switch {
-	case o.Connector == nil && (o.Agent == nil || r.clients.TenantID == ""):
+	case o.Connector == nil && (o.Agent == nil || m.TenantID.ValueString() == ""):
 		resp.Diagnostics.AddError("Data connector not found",
 			fmt.Sprintf("There is no data connector %s to import, and no Sentinel SIEM agent in Defender for Cloud Apps either "+
 				"(or the provider has no tenant_id to give the connector). Check the id, or create the integration with Terraform instead.", id))

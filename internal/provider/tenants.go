@@ -3,6 +3,7 @@ package provider
 import (
 	"errors"
 	"fmt"
+	"net/url"
 	"strings"
 	"sync"
 
@@ -14,6 +15,7 @@ import (
 	"github.com/mcas-terraform/terraform-provider-mcas/internal/auth"
 	"github.com/mcas-terraform/terraform-provider-mcas/internal/clients/cloudapps"
 	"github.com/mcas-terraform/terraform-provider-mcas/internal/clients/resourcemanager"
+	"github.com/mcas-terraform/terraform-provider-mcas/internal/validators"
 )
 
 // tenantClients builds, on first use, the clients of the tenants and portals that resources and data
@@ -210,4 +212,48 @@ func (c *Clients) checkTenantPlan(tenantID, portalURL types.String) diag.Diagnos
 		return nil
 	}
 	return tenantDiagnostics(c.tenantProblem(tenantID.ValueString(), portalURL.ValueString()))
+}
+
+// importIDTenantHint tells how an import id names another tenant than the provider's.
+const importIDTenantHint = "for an integration of another tenant than the provider's, append that tenant and its portal as a query: " +
+	"<data connector id>?tenant_id=<tenant id>&portal_url=<portal URL>"
+
+// splitImportID separates an import id into the data connector's ARM id and the tenant_id and
+// portal_url that may follow it as a query (ARM ids have no "?"), so that an integration of another
+// tenant than the provider's can be imported into a resource that names its tenant.
+func splitImportID(raw string) (connectorID, tenantID, portalURL string, err error) {
+	connectorID, query, found := strings.Cut(raw, "?")
+	if !found {
+		return raw, "", "", nil
+	}
+	values, err := url.ParseQuery(query)
+	if err != nil {
+		return "", "", "", fmt.Errorf("the import id's query %q cannot be read: %w", query, err)
+	}
+	for key, v := range values {
+		switch {
+		case key != "tenant_id" && key != "portal_url":
+			return "", "", "", fmt.Errorf("the import id's query names %q; it may name only tenant_id and portal_url", key)
+		case len(v) != 1:
+			return "", "", "", fmt.Errorf("the import id's query names %s %d times; name it once", key, len(v))
+		}
+	}
+	tenantID, portalURL = values.Get("tenant_id"), values.Get("portal_url")
+	if tenantID != "" && !validators.IsUUID(tenantID) {
+		return "", "", "", fmt.Errorf("the import id's tenant_id %q is not a UUID", tenantID)
+	}
+	if portalURL != "" {
+		if err := validators.CheckPortalURL(portalURL); err != nil {
+			return "", "", "", fmt.Errorf("the import id's portal_url: %w", err)
+		}
+	}
+	return connectorID, tenantID, portalURL, nil
+}
+
+// stringOrNull returns a string value, or null for "".
+func stringOrNull(s string) types.String {
+	if s == "" {
+		return types.StringNull()
+	}
+	return types.StringValue(s)
 }
