@@ -272,7 +272,7 @@ func (r *sentinelIntegrationResource) ModifyPlan(ctx context.Context, req resour
 		if r.clients.TenantID == "" {
 			resp.Diagnostics.AddAttributeError(path.Root("tenant_id"), "Tenant unknown",
 				"tenant_id is not set and the provider has no tenant_id either (it authenticates with the Azure CLI or a managed identity "+
-					"without one). Set tenant_id on this resource or on the provider (ARM_TENANT_ID).")
+					"without one). Set tenant_id on this resource, or "+label("tenant_id")+" on the provider.")
 			return
 		}
 		plan.TenantID = types.StringValue(r.clients.TenantID)
