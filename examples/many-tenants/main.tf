@@ -23,9 +23,10 @@ provider "mcas" {
   tenant_id = var.managing_tenant_id
   client_id = var.app_client_id
 
-  # The tenants the provider may act for besides its own: exactly those of the map, so a resource that
-  # names any other tenant is refused at plan time.
-  additional_tenant_ids = [for t in values(var.tenants) : t.tenant_id]
+  # The tenants the provider may act for besides its own: any tenant that consented to the app. A
+  # list derived from the map would refuse the plan that removes a tenant from it, as deleting that
+  # tenant's integration still needs its tokens; list tenant ids here only for a fixed set.
+  additional_tenant_ids = ["*"]
 }
 
 module "tenant" {

@@ -177,6 +177,7 @@ func (p *mcasProvider) resolve(values settingValues, diags *diag.Diagnostics) (*
 		UseOIDC:                   values.flag("use_oidc"),
 		UseMSI:                    values.flag("use_msi"),
 		UseCLI:                    values.flag("use_cli"),
+		AdditionalTenants:         values.list("additional_tenant_ids"),
 	}
 	if s.ADOServiceConnectionID != "" {
 		s.SystemAccessToken = s.OIDCRequestToken

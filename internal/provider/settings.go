@@ -4,10 +4,12 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/listvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -28,6 +30,9 @@ const (
 	textSetting settingKind = iota
 	flagSetting
 	numberSetting
+	// listSetting is a list of strings; an environment variable separates them with ";" (as
+	// azurerm's ARM_AUXILIARY_TENANT_IDS does) or ",".
+	listSetting
 )
 
 // setting is one attribute of the provider block: what it means, the environment variables that stand
@@ -45,9 +50,11 @@ type setting struct {
 	// def is the value, as an environment variable would spell it, used when neither the
 	// configuration nor the environment sets one.
 	def string
-	// text and number check a value of the setting, from the configuration or from the environment.
-	text   []validator.String
-	number []validator.Int64
+	// text and number check a value of the setting, and elements each element of a list, from the
+	// configuration or from the environment.
+	text     []validator.String
+	number   []validator.Int64
+	elements []validator.String
 	// configOnly checks the configuration alone, such as attributes that exclude each other.
 	configOnly []validator.String
 }
@@ -91,6 +98,16 @@ var settings = []setting{
 	{
 		name: "tenant_id", envs: []string{"ARM_TENANT_ID"}, text: []validator.String{validators.UUID()},
 		description: "Microsoft Entra tenant ID (a UUID).",
+	},
+	{
+		name: "additional_tenant_ids", kind: listSetting, envs: []string{"ARM_AUXILIARY_TENANT_IDS"},
+		elements: []validator.String{validators.TenantIDOrAny()},
+		description: "Tenants besides `tenant_id` that resources and data sources may name with their own `tenant_id`, so that one " +
+			"provider block manages many tenants; `\"*\"` allows any tenant. The provider then signs in to each of them as the same " +
+			"app registration, which must be multi-tenant and consented in each (with a client secret, a client certificate or a " +
+			"federated token; the Azure CLI, a managed identity and `api_token` act in their own tenant only). Tokens are cached per " +
+			"tenant, and the Cloud Apps request limit is kept per tenant for every tenant of the process. In the environment variable, " +
+			"separate the ids with `;`.",
 	},
 	{
 		name: "client_id", envs: []string{"ARM_CLIENT_ID"}, text: []validator.String{validators.UUID()},
@@ -232,6 +249,9 @@ func (s *setting) attribute() schema.Attribute {
 		return schema.BoolAttribute{Optional: true, Sensitive: s.sensitive, MarkdownDescription: s.markdownDescription()}
 	case numberSetting:
 		return schema.Int64Attribute{Optional: true, Sensitive: s.sensitive, MarkdownDescription: s.markdownDescription(), Validators: s.number}
+	case listSetting:
+		return schema.ListAttribute{ElementType: types.StringType, Optional: true, Sensitive: s.sensitive,
+			MarkdownDescription: s.markdownDescription(), Validators: []validator.List{listvalidator.ValueStringsAre(s.elements...)}}
 	default:
 		return schema.StringAttribute{Optional: true, Sensitive: s.sensitive, MarkdownDescription: s.markdownDescription(),
 			Validators: append(append([]validator.String(nil), s.text...), s.configOnly...)}
@@ -285,6 +305,18 @@ func (v settingValues) number(name string) int64 {
 	return n.ValueInt64()
 }
 
+func (v settingValues) list(name string) []string {
+	lookupSetting(name)
+	l, _ := v.values[name].(types.List)
+	out := make([]string, 0, len(l.Elements()))
+	for _, e := range l.Elements() {
+		if s, ok := e.(types.String); ok {
+			out = append(out, s.ValueString())
+		}
+	}
+	return out
+}
+
 // readSettings resolves every setting of the configuration. A value known only after apply is an
 // error, as the provider must be configured before Terraform can plan. A value from the environment
 // gets the checks that the schema gives a configured one, since the schema never sees it.
@@ -310,7 +342,7 @@ func readSettings(ctx context.Context, config tfsdk.Config, diags *diag.Diagnost
 		configured := s.configured(ctx, config, diags)
 		switch {
 		case configured == nil:
-		case configured.IsUnknown():
+		case configured.IsUnknown() || hasUnknownElement(configured):
 			notKnown(s.path(), s.envs, diags)
 		case !configured.IsNull():
 			v.values[s.name] = configured
@@ -374,6 +406,17 @@ func (s *setting) parse(raw string) (value attr.Value, problem string) {
 			return nil, "a whole number; set it to one"
 		}
 		return types.Int64Value(n), ""
+	case listSetting:
+		var elements []attr.Value
+		for _, e := range strings.FieldsFunc(raw, func(r rune) bool { return r == ';' || r == ',' }) {
+			if e = strings.TrimSpace(e); e != "" {
+				elements = append(elements, types.StringValue(e))
+			}
+		}
+		if len(elements) == 0 {
+			return nil, "a list; separate its values with ;"
+		}
+		return types.ListValueMust(types.StringType, elements), ""
 	default:
 		return types.StringValue(raw), ""
 	}
@@ -396,8 +439,18 @@ func (s *setting) check(ctx context.Context, value attr.Value) diag.Diagnostics 
 			c.ValidateInt64(ctx, validator.Int64Request{Path: p, PathExpression: p.Expression(), ConfigValue: v}, resp)
 			diags.Append(resp.Diagnostics...)
 		}
+	case types.List:
+		resp := &validator.ListResponse{}
+		listvalidator.ValueStringsAre(s.elements...).ValidateList(ctx, validator.ListRequest{Path: p, PathExpression: p.Expression(), ConfigValue: v}, resp)
+		diags.Append(resp.Diagnostics...)
 	}
 	return diags
+}
+
+// hasUnknownElement reports whether a list value is known but holds an element known only after apply.
+func hasUnknownElement(value attr.Value) bool {
+	l, ok := value.(types.List)
+	return ok && slices.ContainsFunc(l.Elements(), attr.Value.IsUnknown)
 }
 
 // notKnown reports an attribute whose value is known only after apply.

@@ -39,12 +39,14 @@ type tenantClients struct {
 	built map[string]*builtClients // lower-case "<tenant id> <portal URL>"
 }
 
-// builtClients are the clients of one tenant and portal URL, or why they could not be built.
+// builtClients are the clients of one tenant and portal URL, or why they could not be built: a
+// problem with the tenant or portal (no client), or each client's own error.
 type builtClients struct {
-	rm    *resourcemanager.Client
-	rmErr error
-	ca    *cloudapps.Client
-	caErr error
+	problem error
+	rm      *resourcemanager.Client
+	rmErr   error
+	ca      *cloudapps.Client
+	caErr   error
 }
 
 // notConfiguredError says which service's client is missing, and why.
@@ -82,14 +84,14 @@ func (c *Clients) samePortal(portalURL string) bool {
 // that tenant (see tenantDiagnostics).
 func (c *Clients) ForTenant(tenantID, portalURL string) (*resourcemanager.Client, *cloudapps.Client, error) {
 	b := c.clientsFor(tenantID, portalURL)
-	return b.rm, b.ca, errors.Join(b.rmErr, b.caErr)
+	return b.rm, b.ca, errors.Join(b.problem, b.rmErr, b.caErr)
 }
 
 // CloudAppsForTenant returns the Cloud Apps client of ForTenant alone, for objects that do not call
 // Resource Manager.
 func (c *Clients) CloudAppsForTenant(tenantID, portalURL string) (*cloudapps.Client, error) {
 	b := c.clientsFor(tenantID, portalURL)
-	return b.ca, b.caErr
+	return b.ca, errors.Join(b.problem, b.caErr)
 }
 
 func (c *Clients) clientsFor(tenantID, portalURL string) *builtClients {
@@ -103,7 +105,7 @@ func (c *Clients) clientsFor(tenantID, portalURL string) *builtClients {
 		}
 	}
 	if err := c.tenantProblem(tenantID, portalURL); err != nil {
-		return &builtClients{rmErr: err}
+		return &builtClients{problem: err}
 	}
 	t := c.tenants
 	key := strings.ToLower(tenantID + " " + strings.TrimSuffix(portalURL, "/"))
@@ -119,7 +121,7 @@ func (c *Clients) clientsFor(tenantID, portalURL string) *builtClients {
 		// tenantProblem made sure that the credential can act for the tenant.
 		cred, err := t.credential.ForTenant(tenantID)
 		if err != nil {
-			return &builtClients{rmErr: &notConfiguredError{service: "Microsoft Entra ID", attr: "tenant_id", err: err}}
+			return &builtClients{problem: &notConfiguredError{service: "Microsoft Entra ID", attr: "tenant_id", err: err}}
 		}
 		rm, err := resourcemanager.NewClient(cred, t.armOptions)
 		b.rm, b.rmErr = rm, wrapNotConfigured("Azure Resource Manager", err)

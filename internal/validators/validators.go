@@ -105,6 +105,17 @@ func UUID() validator.String {
 	}
 }
 
+// TenantIDOrAny accepts a tenant id (a UUID) or "*", which stands for any tenant.
+func TenantIDOrAny() validator.String {
+	return stringCheck{
+		description: `value must be a tenant id (a UUID) or "*"`,
+		check: func(s string) (string, string, bool) {
+			return "Invalid tenant id", fmt.Sprintf(`%q is neither a tenant id nor "*": give the Directory (tenant) ID of each tenant, `+
+				`of the form 00000000-0000-0000-0000-000000000000, or "*" for any tenant`, s), s == "*" || IsUUID(s)
+		},
+	}
+}
+
 // HTTPSURL accepts an absolute https URL.
 func HTTPSURL() validator.String {
 	return stringCheck{

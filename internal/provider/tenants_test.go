@@ -1,0 +1,92 @@
+package provider
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
+)
+
+// TestUnitAdditionalTenantIDs reads additional_tenant_ids from the configuration and from
+// ARM_AUXILIARY_TENANT_IDS, whose ids azurerm separates with ";", and checks each id.
+func TestUnitAdditionalTenantIDs(t *testing.T) {
+	const a, b = "d7bca20e-e2a1-40ba-952e-c61e79d572ac", "c50d5e64-456e-44eb-a8b2-4badb6380e06"
+	list := func(values ...any) *tftypes.Value {
+		elements := make([]tftypes.Value, len(values))
+		for i, v := range values {
+			elements[i] = tftypes.NewValue(tftypes.String, v)
+		}
+		l := tftypes.NewValue(tftypes.List{ElementType: tftypes.String}, elements)
+		return &l
+	}
+	cases := []struct {
+		name       string
+		env        string
+		configured *tftypes.Value
+		want       string // the ids joined with "|"
+		problem    string
+	}{
+		{name: "environment", env: " " + a + "; " + b + ";", want: a + "|" + b},
+		{name: "environment with commas and the wildcard", env: a + ",*", want: a + "|*"},
+		{name: "the attribute wins", env: a, configured: list(b), want: b},
+		{name: "a name instead of an id", env: a + ";contoso.onmicrosoft.com", want: a + "|contoso.onmicrosoft.com",
+			problem: `From the environment variable ARM_AUXILIARY_TENANT_IDS: additional_tenant_ids[1]: "contoso.onmicrosoft.com" is neither a tenant id nor "*"`},
+		{name: "only separators", env: ";;", problem: `ARM_AUXILIARY_TENANT_IDS is ";;", which is not a list; separate its values with ;`},
+		{name: "an id known only after apply", configured: list(a, tftypes.UnknownValue),
+			problem: "additional_tenant_ids depends on a value that is known only after apply"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Setenv("ARM_AUXILIARY_TENANT_IDS", tc.env)
+			configured := map[string]tftypes.Value{}
+			if tc.configured != nil {
+				configured["additional_tenant_ids"] = *tc.configured
+			}
+			var diags diag.Diagnostics
+			values := readSettings(context.Background(), testConfig(t, configured), &diags)
+			if got := strings.Join(values.list("additional_tenant_ids"), "|"); got != tc.want {
+				t.Errorf("additional_tenant_ids = %q, want %q", got, tc.want)
+			}
+			switch {
+			case tc.problem == "" && diags.HasError():
+				t.Errorf("unexpected diagnostics: %v", diags)
+			case tc.problem != "" && (len(diags) != 1 || !strings.Contains(diags[0].Detail(), tc.problem)):
+				t.Errorf("diagnostics %v, want one saying %q", diags, tc.problem)
+			}
+		})
+	}
+}
+
+func TestUnitSplitImportID(t *testing.T) {
+	const connector = "/subscriptions/4c2dd80b-1ccb-4d86-bcc7-fb007341aad6/resourceGroups/rg/providers/Microsoft.OperationalInsights/workspaces/ws/providers/Microsoft.SecurityInsights/dataConnectors/x"
+	const tenant = "d7bca20e-e2a1-40ba-952e-c61e79d572ac"
+	cases := []struct {
+		id                  string
+		connector, tid, url string
+		problem             string
+	}{
+		{id: connector, connector: connector},
+		{id: connector + "?tenant_id=" + tenant + "&portal_url=https://contoso.eu2.portal.cloudappsecurity.com",
+			connector: connector, tid: tenant, url: "https://contoso.eu2.portal.cloudappsecurity.com"},
+		{id: connector + "?portal_url=https%3A%2F%2Fcontoso.eu2.portal.cloudappsecurity.com", connector: connector, url: "https://contoso.eu2.portal.cloudappsecurity.com"},
+		{id: connector + "?tenant=" + tenant, problem: `names "tenant"; it may name only tenant_id and portal_url`},
+		{id: connector + "?tenant_id=contoso", problem: `tenant_id "contoso" is not a UUID`},
+		{id: connector + "?tenant_id=" + tenant + "&tenant_id=" + tenant, problem: "names tenant_id 2 times"},
+		{id: connector + "?portal_url=http://contoso", problem: "the import id's portal_url"},
+		{id: connector + "?tenant_id=%zz", problem: "cannot be read"},
+	}
+	for _, tc := range cases {
+		c, tid, url, err := splitImportID(tc.id)
+		if tc.problem != "" {
+			if err == nil || !strings.Contains(err.Error(), tc.problem) {
+				t.Errorf("splitImportID(%q) error = %v, want %q", tc.id, err, tc.problem)
+			}
+			continue
+		}
+		if err != nil || c != tc.connector || tid != tc.tid || url != tc.url {
+			t.Errorf("splitImportID(%q) = %q, %q, %q, %v; want %q, %q, %q", tc.id, c, tid, url, err, tc.connector, tc.tid, tc.url)
+		}
+	}
+}
