@@ -77,8 +77,9 @@ func integrationDiagnostic(summary string, err error) diag.Diagnostic {
 					"Retry-After. Wait a few minutes and run again, or run fewer operations at once (terraform apply -parallelism=2).", err))
 		case strings.EqualFold(armErr.Code, "InvalidAuthenticationTokenTenant"):
 			return diag.NewErrorDiagnostic(summary+": workspace in another tenant",
-				fmt.Sprintf("%v\n\nThe workspace's subscription belongs to a different Microsoft Entra tenant than the provider's credential. "+
-					"The integration cannot cross tenants: use a provider configured for the workspace's tenant.", err))
+				fmt.Sprintf("%v\n\nThe workspace's subscription belongs to a different Microsoft Entra tenant than the integration's "+
+					"tenant_id (the provider's tenant_id unless the resource sets its own). Set the resource's tenant_id and portal_url to the "+
+					"workspace's tenant, with that tenant in the provider's additional_tenant_ids, or use a provider configured for that tenant.", err))
 		}
 		return diag.NewErrorDiagnostic(summary, err.Error())
 	}

@@ -466,14 +466,14 @@ module "integration" {
 	}
 }
 
-// TestExamplesModuleFormatted checks that the module and multi-tenant examples are in the canonical
+// TestExamplesModuleFormatted checks that the module and the many-tenant examples are in the canonical
 // format of terraform fmt.
 func TestExamplesModuleFormatted(t *testing.T) {
 	tf := os.Getenv("TF_ACC_TERRAFORM_PATH")
 	if tf == "" {
 		t.Skip("TF_ACC_TERRAFORM_PATH is not set; set it to a terraform binary to check the examples' formatting")
 	}
-	for _, dir := range []string{multiTenantExampleDir, moduleExamplesDir} {
+	for _, dir := range []string{multiTenantExampleDir, manyTenantsExampleDir, moduleExamplesDir} {
 		out, err := exec.Command(tf, "fmt", "-check", "-recursive", "-diff", dir).CombinedOutput()
 		if err != nil {
 			t.Errorf("terraform fmt -check %s: %v; run terraform fmt -recursive examples to fix:\n%s", dir, err, out)

@@ -90,14 +90,16 @@ var settings = []setting{
 		description: fmt.Sprintf("Most requests per minute that the provider sends to the tenant's Defender for Cloud Apps API, "+
 			"retries included, from %d to %d; the default is the service's limit per tenant. Further requests wait for their turn "+
 			"instead of being throttled: a sixth of the limit may go at once, the rest are spaced evenly. The count is kept per "+
-			"provider process, and Terraform starts one process per provider configuration (alias): when several aliases reach the "+
-			"same tenant, divide the tenant's budget between them. Throttled answers that still happen (for example from other "+
+			"tenant and provider process: resources that name many tenants under one provider block share that process, which keeps "+
+			"each tenant's count, whereas Terraform starts one process per provider configuration (alias), so when several aliases "+
+			"reach the same tenant, divide the tenant's budget between them. Throttled answers that still happen (for example from other "+
 			"automation on the tenant) are retried with back-off. Waiting counts against the operation's time: the resource's "+
 			"`timeouts`, and 5 minutes for a data source read.", minRequestsPerMinute, maxRequestsPerMinute),
 	},
 	{
 		name: "tenant_id", envs: []string{"ARM_TENANT_ID"}, text: []validator.String{validators.UUID()},
-		description: "Microsoft Entra tenant ID (a UUID).",
+		description: "Microsoft Entra tenant ID (a UUID); the default tenant of resources and data sources, which may name other " +
+			"tenants of `additional_tenant_ids` with their own `tenant_id`.",
 	},
 	{
 		name: "additional_tenant_ids", kind: listSetting, envs: []string{"ARM_AUXILIARY_TENANT_IDS"},

@@ -8,10 +8,11 @@
 // hands out one limiter per key (the service URL of a tenant) for the whole process, so every provider
 // instance of the process that talks to the same tenant shares it.
 //
-// The limiter works within one provider process. Terraform starts one provider process per provider
-// configuration (alias) and a new one for each phase of a run (plan, apply), so aliases of the same
-// tenant each count on their own, and a burst at a phase boundary can still meet the service's own
-// limit; the clients' retries after HTTP 429 cover that.
+// The limiter works within one provider process. Resources that name many tenants under one provider
+// configuration share that process, which holds one limiter per tenant. Terraform starts one provider
+// process per provider configuration (alias) and a new one for each phase of a run (plan, apply), so
+// aliases of the same tenant each count on their own, and a burst at a phase boundary can still meet
+// the service's own limit; the clients' retries after HTTP 429 cover that.
 package ratelimit
 
 import (
