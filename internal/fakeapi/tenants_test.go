@@ -114,7 +114,8 @@ func TestMultiTenantAppGetsTokensWhereConsented(t *testing.T) {
 
 	// The request log names the tenant of each token: the customer's, with the managing tenant's app.
 	for _, r := range s.Requests() {
-		if r.TokenTenant == "" || !(strings.HasPrefix(r.Path, "/subscriptions/") || strings.HasPrefix(r.Path, "/mcas/")) {
+		service := strings.HasPrefix(r.Path, "/subscriptions/") || strings.HasPrefix(r.Path, "/mcas/")
+		if r.TokenTenant == "" || !service {
 			continue
 		}
 		if r.TokenAppID != mssp.ClientID {

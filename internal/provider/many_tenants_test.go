@@ -56,12 +56,12 @@ func countingProviderCLIConfig(t *testing.T) (cliConfig, starts string) {
 	cliConfig = providerCLIConfig(t)
 	binary := filepath.Join(filepath.Dir(cliConfig), "mirror", "registry.terraform.io", "mcas-terraform", "mcas", mirrorVersion,
 		runtime.GOOS+"_"+runtime.GOARCH, "terraform-provider-mcas_v"+mirrorVersion)
-	real := filepath.Join(filepath.Dir(cliConfig), "terraform-provider-mcas")
-	if err := os.Rename(binary, real); err != nil {
+	built := filepath.Join(filepath.Dir(cliConfig), "terraform-provider-mcas")
+	if err := os.Rename(binary, built); err != nil {
 		t.Fatal(err)
 	}
 	starts = filepath.Join(filepath.Dir(cliConfig), "provider-starts")
-	script := fmt.Sprintf("#!/bin/sh\necho \"$PPID\" >> '%s'\nexec '%s' \"$@\"\n", starts, real)
+	script := fmt.Sprintf("#!/bin/sh\necho \"$PPID\" >> '%s'\nexec '%s' \"$@\"\n", starts, built)
 	if err := os.WriteFile(binary, []byte(script), 0o755); err != nil { //nolint:gosec // The provider must be executable.
 		t.Fatal(err)
 	}

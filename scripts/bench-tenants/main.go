@@ -159,8 +159,8 @@ func buildProvider(ctx context.Context, work string) (cliConfig, starts string, 
 	if err != nil {
 		return "", "", err
 	}
-	real := filepath.Join(work, "terraform-provider-mcas")
-	build := exec.CommandContext(ctx, "go", "build", "-ldflags", "-X main.version="+providerVersion, "-o", real, ".")
+	built := filepath.Join(work, "terraform-provider-mcas")
+	build := exec.CommandContext(ctx, "go", "build", "-ldflags", "-X main.version="+providerVersion, "-o", built, ".")
 	build.Dir = root
 	if out, err := build.CombinedOutput(); err != nil {
 		return "", "", fmt.Errorf("building the provider: %w\n%s", err, out)
@@ -171,7 +171,7 @@ func buildProvider(ctx context.Context, work string) (cliConfig, starts string, 
 		return "", "", err
 	}
 	starts = filepath.Join(work, "provider-starts")
-	script := fmt.Sprintf("#!/bin/sh\necho \"$PPID\" >> '%s'\nexec '%s' \"$@\"\n", starts, real)
+	script := fmt.Sprintf("#!/bin/sh\necho \"$PPID\" >> '%s'\nexec '%s' \"$@\"\n", starts, built)
 	if err := os.WriteFile(filepath.Join(dir, "terraform-provider-mcas_v"+providerVersion), []byte(script), 0o755); err != nil { //nolint:gosec // The provider must be executable.
 		return "", "", err
 	}
