@@ -14,7 +14,7 @@ import (
 	"github.com/mcas-terraform/terraform-provider-mcas/internal/fakeapi"
 )
 
-// agentWritesPattern matches every path of the SIEM agent route; writes are counted by method.
+// agentRoutePattern matches every path of the SIEM agent route; writes are counted by method.
 const agentRoutePattern = `/api/v1/agents/siem/`
 
 // agentWrites counts the POST, PUT and DELETE requests the server got on the SIEM agent route.
@@ -99,8 +99,14 @@ func TestAccSentinelIntegration_observe(t *testing.T) {
 				},
 			},
 			{
-				// A refresh costs one read per half: the connector by id, the agents by listing.
-				PreConfig: f.srv.ResetRequests,
+				// A refresh costs one read per half: the connector by id, the agents by listing. The count
+				// starts afresh here, so the writes of the steps so far are checked first.
+				PreConfig: func() {
+					if n := f.agentWrites(); n != 0 {
+						t.Fatalf("observe mode sent %d POST, PUT or DELETE requests to the SIEM agent route", n)
+					}
+					f.srv.ResetRequests()
+				},
 				Config:    cfg,
 				PlanOnly:  true,
 				Check: func(*terraform.State) error {
