@@ -2,6 +2,7 @@ package fakeapi
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -294,12 +295,13 @@ func (s *Server) adminPutAgent(tenant string, a Agent, status int) (int, any, er
 	return 0, nil, notFound("agent %q vanished while it was stored", a.ID)
 }
 
-// adminPatchTenant applies the license, role and envelope switches of a tenant.
+// adminPatchTenant applies the license, role, envelope and SIEM route switches of a tenant.
 func (s *Server) adminPatchTenant(r *http.Request, name string) (int, any, error) {
 	var req struct {
 		LicenseValid    *bool   `json:"license_valid"`
 		RolePresent     *bool   `json:"role_present"`
 		StreamsEnvelope *string `json:"streams_envelope"`
+		SIEMRoute       *string `json:"siem_route"`
 	}
 	if err := decodeJSON(r, &req); err != nil {
 		return 0, nil, err
@@ -309,7 +311,15 @@ func (s *Server) adminPatchTenant(r *http.Request, name string) (int, any, error
 			return 0, nil, badRequest("%s", err)
 		}
 	}
+	if req.SIEMRoute != nil {
+		if err := validateSIEMRoute(*req.SIEMRoute); err != nil {
+			return 0, nil, badRequest("%s", err)
+		}
+	}
 	err := s.editTenant(name, func(t *tenant) {
+		if req.SIEMRoute != nil {
+			t.siemRoute = *req.SIEMRoute
+		}
 		if req.LicenseValid != nil {
 			t.licenseValid = *req.LicenseValid
 		}
@@ -481,6 +491,7 @@ type tenantJSON struct {
 	LicenseValid    bool      `json:"license_valid"`
 	RolePresent     bool      `json:"role_present"`
 	StreamsEnvelope string    `json:"streams_envelope"`
+	SIEMRoute       string    `json:"siem_route"`
 	Apps            []appJSON `json:"apps"`
 	// ConsentedApps are the service principals of other tenants' multi-tenant apps.
 	ConsentedApps []consentJSON `json:"consented_apps"`
@@ -550,7 +561,8 @@ func (s *Server) adminState() stateJSON {
 		tj := tenantJSON{
 			Name: t.name, TenantID: t.id, Domain: t.domain, SubscriptionID: t.subscriptionID, ResourceGroup: t.resourceGroup,
 			PortalURL: s.PortalURL(t.name), LicenseValid: t.licenseValid, RolePresent: t.rolePresent, StreamsEnvelope: t.envelope,
-			Apps: []appJSON{}, ConsentedApps: []consentJSON{}, Workspaces: []workspaceJSON{}, Streams: streams, Agents: agents,
+			SIEMRoute: cmp.Or(t.siemRoute, SIEMRouteModeled),
+			Apps:      []appJSON{}, ConsentedApps: []consentJSON{}, Workspaces: []workspaceJSON{}, Streams: streams, Agents: agents,
 			ManagedIdentityEndpoint: s.ManagedIdentityEndpoint(t.name), ManagedIdentities: []managedIdentityJSON{},
 		}
 		for _, mi := range t.identities {

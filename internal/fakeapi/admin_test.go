@@ -259,3 +259,46 @@ func TestAdminFaultsRequestsAndTokens(t *testing.T) {
 	}
 	do(t, s, http.MethodPost, "/admin/oidc/token", "", map[string]any{"tenant": "nobody"}).expectStatus(t, http.StatusNotFound)
 }
+
+// TestSIEMRouteSwitch plays the realities of the undocumented SIEM agent route: modeled, read-only
+// (the list answers, writes 405) and absent (every agent call 404), through the admin interface and the
+// Go API.
+func TestSIEMRouteSwitch(t *testing.T) {
+	t.Parallel()
+	s := startServer(t, Options{CloudAppsRateLimit: -1})
+	info := mustTenant(t, s, "fabrikam")
+	agents := info.PortalURL + "/api/v1/agents/siem/"
+	generic := agents + "a630972cdb0a706848d0091f/"
+	body := map[string]any{"agentType": "sentinel", "displayName": "Microsoft Sentinel",
+		"dataTypes": map[string]any{"alerts": true, "discoveryLogs": map[string]any{"enabled": true, "streams": []string{}}}}
+
+	var patched tenantJSON
+	do(t, s, http.MethodPatch, "/admin/tenants/fabrikam", "", map[string]any{"siem_route": "read-only"}).expectStatus(t, http.StatusOK).decode(t, &patched)
+	if patched.SIEMRoute != SIEMRouteReadOnly {
+		t.Errorf("patched = %+v", patched)
+	}
+	do(t, s, http.MethodGet, agents, legacy(info.APIToken), nil).expectStatus(t, http.StatusOK)
+	do(t, s, http.MethodPost, agents, legacy(info.APIToken), body).expectStatus(t, http.StatusMethodNotAllowed)
+	do(t, s, http.MethodPut, generic, legacy(info.APIToken), body).expectStatus(t, http.StatusMethodNotAllowed)
+	do(t, s, http.MethodDelete, generic, legacy(info.APIToken), nil).expectStatus(t, http.StatusMethodNotAllowed)
+	do(t, s, http.MethodGet, generic, legacy(info.APIToken), nil).expectStatus(t, http.StatusMethodNotAllowed)
+
+	if err := s.SetSIEMRoute("fabrikam", SIEMRouteAbsent); err != nil {
+		t.Fatal(err)
+	}
+	do(t, s, http.MethodGet, agents, legacy(info.APIToken), nil).expectStatus(t, http.StatusNotFound)
+	do(t, s, http.MethodPost, agents, legacy(info.APIToken), body).expectStatus(t, http.StatusNotFound)
+	do(t, s, http.MethodDelete, generic, legacy(info.APIToken), nil).expectStatus(t, http.StatusNotFound)
+	if len(s.Agents("fabrikam")) != 1 {
+		t.Errorf("the switches changed the tenant's agents: %+v", s.Agents("fabrikam"))
+	}
+	// The streams stay answered whatever the agent route does.
+	do(t, s, http.MethodGet, info.PortalURL+"/api/discovery/streams/", legacy(info.APIToken), nil).expectStatus(t, http.StatusOK)
+
+	do(t, s, http.MethodPatch, "/admin/tenants/fabrikam", "", map[string]any{"siem_route": "modeled"}).expectStatus(t, http.StatusOK)
+	do(t, s, http.MethodPost, agents, legacy(info.APIToken), body).expectStatus(t, http.StatusCreated)
+	do(t, s, http.MethodPatch, "/admin/tenants/fabrikam", "", map[string]any{"siem_route": "gone"}).expectStatus(t, http.StatusBadRequest)
+	if err := s.SetSIEMRoute("fabrikam", "gone"); err == nil {
+		t.Error("SetSIEMRoute accepted an unknown route")
+	}
+}

@@ -283,6 +283,37 @@ func (s *Server) SetStreamsEnvelope(name string, envelope string) error {
 	return s.editTenant(name, func(t *tenant) { t.envelope = envelope })
 }
 
+// The realities the tenant's SIEM agent route can play. Microsoft documents no SIEM agent API; the only
+// public trace is a read, Get-MCASSiemAgent in Microsoft's MCAS PowerShell module, which lists
+// /api/v1/agents/siem/ with legacy token auth and reads ".data". The rest of the route is our model, and
+// a real tenant may answer it otherwise; these switches let tests play that.
+const (
+	// SIEMRouteModeled answers the whole route as modeled (the default).
+	SIEMRouteModeled = "modeled"
+	// SIEMRouteReadOnly answers the list only; every write answers 405, as a Django REST framework view
+	// that allows GET alone would (our model of a read-only route).
+	SIEMRouteReadOnly = "read-only"
+	// SIEMRouteAbsent answers every agent call 404, as for a path the API does not have.
+	SIEMRouteAbsent = "absent"
+)
+
+func validateSIEMRoute(route string) error {
+	switch route {
+	case SIEMRouteModeled, SIEMRouteReadOnly, SIEMRouteAbsent:
+		return nil
+	}
+	return fmt.Errorf("unknown SIEM agent route %q: use %q, %q or %q", route, SIEMRouteModeled, SIEMRouteReadOnly, SIEMRouteAbsent)
+}
+
+// SetSIEMRoute sets how the tenant's Cloud Apps API answers the SIEM agent route: SIEMRouteModeled,
+// SIEMRouteReadOnly or SIEMRouteAbsent.
+func (s *Server) SetSIEMRoute(name, route string) error {
+	if err := validateSIEMRoute(route); err != nil {
+		return err
+	}
+	return s.editTenant(name, func(t *tenant) { t.siemRoute = route })
+}
+
 // editTenant applies an edit to a tenant under the lock.
 func (s *Server) editTenant(name string, edit func(*tenant)) error {
 	s.mu.Lock()

@@ -347,6 +347,7 @@ type tenant struct {
 	agents                                          map[string]*Agent // lower-case id -> agent
 	licenseValid, rolePresent                       bool
 	envelope                                        string
+	siemRoute                                       string      // one of the SIEMRoute constants; "" is SIEMRouteModeled
 	recent                                          []time.Time // Cloud Apps requests inside the throttle window
 }
 

@@ -92,7 +92,6 @@ const (
 	opPutConnector    = "creating or updating data connector"
 	opDeleteConnector = "deleting data connector"
 	opListAgents      = "listing SIEM agents"
-	opGetAgent        = "reading SIEM agent"
 	opCreateAgent     = "creating SIEM agent"
 	opUpdateAgent     = "updating SIEM agent"
 	opDeleteAgent     = "deleting SIEM agent"
@@ -109,12 +108,12 @@ var faultCalls = []faultCall{
 	{kind: opCreate, call: "agent create", method: "POST", path: pathAgents, operation: opCreateAgent},
 	{kind: opCreate, call: "connector PUT", method: "PUT", path: pathConnector, operation: opPutConnector},
 	{kind: opRead, call: "connector GET", method: "GET", path: pathConnector, operation: opGetConnector},
-	{kind: opRead, call: "agent GET", method: "GET", path: pathAgent, operation: opGetAgent},
+	{kind: opRead, call: "agent list", method: "GET", path: pathAgents, operation: opListAgents},
 	{kind: opRead, call: "agent list (agent deleted in the portal)", method: "GET", path: pathAgents, operation: opListAgents,
 		prepare: func(c *matrixCell) { c.deleteAgentOutOfBand() }},
 	{kind: opUpdate, call: "streams list", method: "GET", path: pathStreams, operation: opListStreams},
 	{kind: opUpdate, call: "connector GET", method: "GET", path: pathConnector, operation: opGetConnector},
-	{kind: opUpdate, call: "agent GET", method: "GET", path: pathAgent, operation: opGetAgent},
+	{kind: opUpdate, call: "agent list", method: "GET", path: pathAgents, operation: opListAgents},
 	{kind: opUpdate, call: "agent update", method: "PUT", path: pathAgent, operation: opUpdateAgent},
 	{kind: opUpdate, call: "connector PUT", method: "PUT", path: pathConnector, operation: opPutConnector},
 	{kind: opDelete, call: "connector DELETE", method: "DELETE", path: pathConnector, operation: opDeleteConnector},

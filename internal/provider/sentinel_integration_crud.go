@@ -91,6 +91,8 @@ func writeState(ctx context.Context, o reconcile.Observed, m *sentinelIntegratio
 		}
 		prior, d := desiredFrom(ctx, *m)
 		diags.Append(d...)
+		// An import knows nothing of the configuration: the connector alone decides there.
+		prior.Alerts = prior.Alerts || m.AlertsEnabled.IsNull()
 		return append(diags, setDataTypes(ctx, m, o.Connector != nil && prior.Alerts && o.Props.AlertsEnabled(),
 			o.Connector != nil && prior.Discovery && o.Props.DiscoveryLogsEnabled(), prior.Streams)...)
 	}

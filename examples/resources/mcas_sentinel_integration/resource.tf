@@ -25,3 +25,11 @@ resource "mcas_sentinel_integration" "filtered" {
     create = "45m"
   }
 }
+
+# The Sentinel SIEM agent is added in the portal (Settings > Cloud Apps > System > SIEM agents > Add SIEM
+# agent > Sentinel); Terraform manages the data connector, shows drift of both halves, and never writes
+# to the undocumented SIEM agent route.
+resource "mcas_sentinel_integration" "observed" {
+  workspace_id = "/subscriptions/33333333-3333-3333-3333-333333333333/resourceGroups/rg-security/providers/Microsoft.OperationalInsights/workspaces/law-sentinel-litware"
+  siem_agent   = "observe"
+}

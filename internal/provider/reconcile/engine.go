@@ -113,21 +113,23 @@ func (e *Engine) Observe(ctx context.Context) (Observed, error) {
 		}
 		o.Connector, o.Props = dc, props
 	}
+	o.Agent, o.AgentUnreadable, err = e.findAgent(ctx)
+	return o, err
+}
+
+// findAgent lists the tenant's agents for the Sentinel one. In observe mode, an answer showing that the
+// modeled route is not there leaves the agent unknown (unreadable) instead of failing.
+func (e *Engine) findAgent(ctx context.Context) (*cloudapps.Agent, *AgentRouteError, error) {
 	agent, err := e.Agents.FindSentinelAgent(ctx)
-	if err == nil {
-		o.Agent = agent
-		return o, nil
-	}
 	routeErr := asRouteError("listing SIEM agents", err)
-	if routeErr == nil {
-		return o, err
-	}
-	if e.Mode == ModeObserve {
+	switch {
+	case routeErr != nil && e.Mode == ModeObserve:
 		tflog.Warn(ctx, "The tenant's Cloud Apps API did not answer the SIEM agent list as modeled; the Cloud Apps half is not observed", map[string]any{"error": err.Error()})
-		o.AgentUnreadable = routeErr
-		return o, nil
+		return nil, routeErr, nil
+	case routeErr != nil:
+		return nil, nil, routeErr
 	}
-	return o, routeErr
+	return agent, nil, err
 }
 
 // Prerequisites verifies, before anything is created, that the workspace exists and has Sentinel, that
@@ -149,24 +151,20 @@ func (e *Engine) Prerequisites(ctx context.Context, d Desired) (Observed, error)
 		return o, &SentinelNotEnabledError{Workspace: e.Workspace}
 	}
 
-	agent, err := e.Agents.FindSentinelAgent(ctx)
-	switch routeErr := asRouteError("listing SIEM agents", err); {
-	case routeErr != nil && e.Mode == ModeObserve:
-		tflog.Warn(ctx, "The tenant's Cloud Apps API did not answer the SIEM agent list as modeled; the Cloud Apps half is not observed", map[string]any{"error": err.Error()})
-		o.AgentUnreadable = routeErr
-	case routeErr != nil:
-		return o, routeErr
-	case err != nil:
+	if o.Agent, o.AgentUnreadable, err = e.findAgent(ctx); err != nil {
+		var routeErr *AgentRouteError
+		if errors.As(err, &routeErr) {
+			return o, err
+		}
 		return o, &StepError{Step: "Looking for an existing Sentinel SIEM agent", Err: err}
 	}
-	o.Agent = agent
 	connectors, err := e.Connectors.ListDataConnectors(ctx, e.Workspace)
 	if err != nil {
 		return o, &StepError{Step: "Listing the workspace's data connectors", Err: err}
 	}
 	exists := &ExistsError{ImportID: e.Connector.String()}
-	if agent != nil && e.Mode == ModeManage {
-		exists.AgentID = agent.ID
+	if o.Agent != nil && e.Mode == ModeManage {
+		exists.AgentID = o.Agent.ID
 	}
 	for _, c := range connectors {
 		switch {
@@ -254,7 +252,7 @@ func (e *Engine) Converge(ctx context.Context, d Desired, o Observed) (Observed,
 		agent, err := e.Agents.CreateAgent(ctx, want)
 		switch {
 		case cloudapps.IsConflict(err):
-			return o, &ExistsError{AgentID: "", AgentConflict: true, ImportID: e.Connector.String(), Err: err}
+			return o, &ExistsError{AgentConflict: true, ImportID: e.Connector.String(), Err: err}
 		case err != nil:
 			return o, routeErrorOr("creating the Sentinel SIEM agent", err)
 		}

@@ -1,0 +1,251 @@
+package provider
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+
+	"github.com/mcas-terraform/terraform-provider-mcas/internal/fakeapi"
+)
+
+// agentRoutePattern matches every path of the SIEM agent route; writes are counted by method.
+const agentRoutePattern = `/api/v1/agents/siem/`
+
+// agentWrites counts the POST, PUT and DELETE requests the server got on the SIEM agent route.
+func (f *integrationFixture) agentWrites() int {
+	return f.srv.CountRequests("POST", agentRoutePattern) + f.srv.CountRequests("PUT", agentRoutePattern) + f.srv.CountRequests("DELETE", agentRoutePattern)
+}
+
+func (f *integrationFixture) must(err error) {
+	f.t.Helper()
+	if err != nil {
+		f.t.Fatal(err)
+	}
+}
+
+// TestAccSentinelIntegration_observe is the observe mode's lifecycle on a tenant whose SIEM agent route
+// only answers the list: a create before the agent is added in the portal fails with the portal steps
+// and writes nothing; once added, the create converges; drift of the agent's streams shows in plan and
+// the apply error gives the steps; destroy leaves the agent. No request writes to the agent route.
+func TestAccSentinelIntegration_observe(t *testing.T) {
+	t.Parallel()
+	f := newIntegrationFixture(t, "contoso")
+	f.must(f.srv.SetSIEMRoute("contoso", fakeapi.SIEMRouteReadOnly))
+	palo, zscaler := f.streamID("Palo Alto - HQ firewall"), f.streamID("Zscaler - Branch offices")
+	cfg := f.config(fmt.Sprintf("siem_agent = \"observe\"\ndiscovery_logs = { stream_ids = [%q] }", palo))
+	portalAgent := func(streams ...string) fakeapi.Agent {
+		a := fakeapi.Agent{ID: "64b7f1e2a3c4d5e6f7a8b9c0", AgentType: "sentinel", DisplayName: "Microsoft Sentinel", Alerts: true, DiscoveryLogsEnabled: true, Streams: streams}
+		f.must(f.srv.PutAgent("contoso", a))
+		return a
+	}
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: factories(f.srv),
+		CheckDestroy: func(*terraform.State) error {
+			if n := len(f.mcasConnectors()); n != 0 {
+				return fmt.Errorf("%d MCAS connectors left after destroy", n)
+			}
+			if n := len(f.sentinelAgents()); n != 1 {
+				return fmt.Errorf("destroy in observe mode left %d Sentinel agents, want the portal's one", n)
+			}
+			if n := f.agentWrites(); n != 0 {
+				return fmt.Errorf("observe mode sent %d POST, PUT or DELETE requests to the SIEM agent route", n)
+			}
+			return nil
+		},
+		Steps: []resource.TestStep{
+			{
+				Config: cfg,
+				ExpectError: errorPattern(`Add the Sentinel SIEM agent in the Defender for Cloud Apps portal.*Nothing was created.*` +
+					`Settings > Cloud Apps > System > SIEM agents and select Add SIEM agent > Sentinel.*` +
+					`choose exactly these streams: "Palo Alto - HQ firewall" \(` + palo + `\).*run terraform apply again`),
+			},
+			{
+				PreConfig: func() {
+					if n := len(f.mcasConnectors()); n != 0 {
+						t.Fatalf("the refused create wrote %d connectors", n)
+					}
+					portalAgent(palo)
+				},
+				Config:            cfg,
+				ConfigStateChecks: append(f.stateChecks(true, true, palo), statecheck.ExpectKnownValue(integrationAddr, tfjsonpath.New("siem_agent"), knownvalue.StringExact("observe"))),
+				Check:             f.expectServer(true, true, palo),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+			},
+			{
+				// Someone changes the agent's "Apply to" in the portal: plan shows it, and apply (which may
+				// not write the agent) fails with the steps after leaving the connector as configured.
+				PreConfig: func() { portalAgent(zscaler) },
+				Config:    cfg,
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(integrationAddr, plancheck.ResourceActionUpdate)},
+				},
+				ExpectError: errorPattern(`Change the Sentinel SIEM agent in the Defender for Cloud Apps portal.*edit the Microsoft Sentinel agent \(64b7f1e2a3c4d5e6f7a8b9c0\).*` +
+					`"Palo Alto - HQ firewall".*the next terraform plan shows no changes`),
+			},
+			{
+				// The portal steps done, the next plan is empty.
+				PreConfig: func() { portalAgent(palo) },
+				Config:    cfg,
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+			},
+			{
+				// A refresh costs one read per half: the connector by id, the agents by listing. The count
+				// starts afresh here, so the writes of the steps so far are checked first.
+				PreConfig: func() {
+					if n := f.agentWrites(); n != 0 {
+						t.Fatalf("observe mode sent %d POST, PUT or DELETE requests to the SIEM agent route", n)
+					}
+					f.srv.ResetRequests()
+				},
+				Config:    cfg,
+				PlanOnly:  true,
+				Check: func(*terraform.State) error {
+					return f.expectOneReadPerHalf()
+				},
+			},
+			{
+				ResourceName:            integrationAddr,
+				ImportState:             true,
+				ImportStateVerify:       true,
+				ImportStateVerifyIgnore: []string{"timeouts", "siem_agent"},
+			},
+		},
+	})
+}
+
+// expectOneReadPerHalf checks the requests since the last reset: only reads of the connector by id and
+// of the agent list, as many of one as of the other.
+func (f *integrationFixture) expectOneReadPerHalf() error {
+	all := len(f.srv.Requests())
+	connector := f.srv.CountRequests("GET", `/dataConnectors/[^/]+$`)
+	list := f.srv.CountRequests("GET", `/api/v1/agents/siem/$`)
+	if connector == 0 || connector != list || all != connector+list {
+		return fmt.Errorf("refreshes sent %d requests: %d connector reads and %d agent lists; want only one read per half per refresh: %+v",
+			all, connector, list, f.srv.Requests())
+	}
+	return nil
+}
+
+// TestAccSentinelIntegration_absentAgentRoute: in manage mode, a tenant that answers 404 to every SIEM
+// agent call ends in the diagnostic that points to observe mode; switching to observe then converges,
+// with the Cloud Apps half unobserved, and import picks observe mode by itself.
+func TestAccSentinelIntegration_absentAgentRoute(t *testing.T) {
+	t.Parallel()
+	f := newIntegrationFixture(t, "northwind")
+	f.must(f.srv.SetSIEMRoute("northwind", fakeapi.SIEMRouteAbsent))
+	observe := f.config(`siem_agent = "observe"`)
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: factories(f.srv),
+		CheckDestroy: func(*terraform.State) error {
+			if n := len(f.mcasConnectors()); n != 0 {
+				return fmt.Errorf("%d MCAS connectors left after destroy", n)
+			}
+			return nil
+		},
+		Steps: []resource.TestStep{
+			{
+				Config: f.config(""),
+				ExpectError: errorPattern(`the Cloud Apps API did not accept the modeled SIEM agent call.*HTTP 404 Not Found.*` +
+					`Set siem_agent = "observe" on this resource.*Add SIEM agent > Sentinel`),
+			},
+			{
+				Config: observe,
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(integrationAddr, tfjsonpath.New("siem_agent"), knownvalue.StringExact("observe")),
+					statecheck.ExpectKnownValue(integrationAddr, tfjsonpath.New("cloud_apps_agent_id"), knownvalue.Null()),
+					statecheck.ExpectKnownValue(integrationAddr, tfjsonpath.New("alerts_enabled"), knownvalue.Bool(true)),
+				},
+				Check: func(*terraform.State) error {
+					if n := len(f.mcasConnectors()); n != 1 {
+						return fmt.Errorf("server holds %d MCAS connectors, want 1", n)
+					}
+					return nil
+				},
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+			},
+			{
+				// The connector is still shown when it drifts, with the Cloud Apps half unobserved.
+				PreConfig: func() { f.must(f.srv.DeleteDataConnector(f.connectorID())) },
+				Config:    observe,
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply:             []plancheck.PlanCheck{plancheck.ExpectResourceAction(integrationAddr, plancheck.ResourceActionUpdate)},
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+			},
+			{
+				ResourceName:            integrationAddr,
+				ImportState:             true,
+				ImportStateVerify:       true,
+				ImportStateVerifyIgnore: []string{"timeouts"},
+			},
+		},
+	})
+}
+
+// TestAccSentinelIntegration_readOnlyAgentRoute: an integration made in manage mode on a tenant whose
+// route later refuses writes (405). An update of the agent ends in the diagnostic and the resource keeps
+// its connector in the state; switching to observe (with the agent as the portal holds it) converges in
+// place, and the import block then finds nothing to change.
+func TestAccSentinelIntegration_readOnlyAgentRoute(t *testing.T) {
+	t.Parallel()
+	f := newIntegrationFixture(t, "fabrikam")
+	palo := f.streamID("Palo Alto - Datacenter")
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: factories(f.srv),
+		CheckDestroy: func(*terraform.State) error {
+			if n := len(f.mcasConnectors()); n != 0 {
+				return fmt.Errorf("%d MCAS connectors left after destroy", n)
+			}
+			if n := len(f.sentinelAgents()); n != 1 {
+				return fmt.Errorf("destroy in observe mode left %d Sentinel agents, want 1", n)
+			}
+			return nil
+		},
+		Steps: []resource.TestStep{
+			{
+				Config:            f.config(""),
+				ConfigStateChecks: f.stateChecks(true, true),
+				Check:             f.expectServer(true, true),
+			},
+			{
+				ResourceName:    integrationAddr,
+				ImportState:     true,
+				ImportStateKind: resource.ImportBlockWithID,
+			},
+			{
+				PreConfig: func() { f.must(f.srv.SetSIEMRoute("fabrikam", fakeapi.SIEMRouteReadOnly)) },
+				Config:    f.config(fmt.Sprintf("discovery_logs = { stream_ids = [%q] }", palo)),
+				ExpectError: errorPattern(`Updating the Defender for Cloud Apps - Microsoft Sentinel integration failed: the Cloud Apps API did not accept the modeled SIEM agent call.*` +
+					`HTTP 405 Method Not Allowed.*Set siem_agent = "observe"`),
+			},
+			{
+				// The resource is still in the state with its connector: an in-place update, no replacement.
+				PreConfig: func() { f.srv.ResetRequests() },
+				Config:    f.config(`siem_agent = "observe"`),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply:             []plancheck.PlanCheck{plancheck.ExpectResourceAction(integrationAddr, plancheck.ResourceActionUpdate)},
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				ConfigStateChecks: append(f.stateChecks(true, true), statecheck.ExpectKnownValue(integrationAddr, tfjsonpath.New("siem_agent"), knownvalue.StringExact("observe"))),
+				Check: func(*terraform.State) error {
+					if n := f.agentWrites(); n != 0 {
+						return fmt.Errorf("the switch to observe sent %d writes to the SIEM agent route", n)
+					}
+					return f.expectServer(true, true)(nil)
+				},
+			},
+		},
+	})
+}
