@@ -147,6 +147,7 @@ type result struct {
 	tenants         int
 	shape           string
 	plan, apply     time.Duration // medians
+	planOffline     time.Duration // median of plan -refresh=false
 	planProcesses   int           // provider processes that one plan started
 	planTokenReqs   int           // token requests that one plan sent
 	planServiceReqs int           // Resource Manager and Cloud Apps requests of one plan
@@ -205,8 +206,9 @@ func world(n int) *fakeapi.World {
 		Apps: []fakeapi.AppSpec{{ClientID: appClientID, ClientSecret: appClientSecret, MultiTenant: true}},
 	}}}
 	for i := 1; i <= n; i++ {
+		// A customer has no app registration of its own, only the managing tenant's app it consented to.
 		w.Tenants = append(w.Tenants, fakeapi.TenantSpec{
-			Name: customer(i), TenantID: id("tenant", i), SubscriptionID: id("subscription", i),
+			Name: customer(i), TenantID: id("tenant", i), SubscriptionID: id("subscription", i), Apps: []fakeapi.AppSpec{},
 			ConsentedApps: []fakeapi.ConsentSpec{{ClientID: appClientID}},
 		})
 	}
@@ -266,7 +268,7 @@ func measure(ctx context.Context, o options, work, cliConfig, starts string, n i
 		return r, fmt.Errorf("terraform init failed (exit %d, %v); see %s", code, err, filepath.Join(dir, "init.log"))
 	}
 
-	var plans, applies []time.Duration
+	var plans, offline, applies []time.Duration
 	for round := 1; round <= o.rounds; round++ {
 		srv.ResetRequests()
 		elapsed, code, err := terraform("apply", "-auto-approve", "-input=false", "-no-color")
@@ -290,12 +292,18 @@ func measure(ctx context.Context, o options, work, cliConfig, starts string, n i
 		}
 		plans = append(plans, elapsed)
 		requests := srv.Requests()
-		if err := checkIsolation(requests); err != nil {
-			return r, fmt.Errorf("round %d: %w", round, err)
-		}
 		r.planProcesses, err = countStarts(starts)
 		if err != nil {
 			return r, err
+		}
+		// The same plan without refreshing: what Terraform and the provider cost without calling the services.
+		elapsed, code, err = terraform("plan", "-input=false", "-no-color", "-detailed-exitcode", "-refresh=false")
+		if err != nil || code != 0 {
+			return r, fmt.Errorf("round %d: terraform plan -refresh=false exited %d (%v), want 0 (no changes); see %s", round, code, err, filepath.Join(dir, "plan.log"))
+		}
+		offline = append(offline, elapsed)
+		if err := checkIsolation(requests); err != nil {
+			return r, fmt.Errorf("round %d: %w", round, err)
 		}
 		r.planTokenReqs, r.planServiceReqs = 0, 0
 		for _, req := range requests {
@@ -315,7 +323,7 @@ func measure(ctx context.Context, o options, work, cliConfig, starts string, n i
 			return r, err
 		}
 	}
-	r.plan, r.apply = median(plans), median(applies)
+	r.plan, r.planOffline, r.apply = median(plans), median(offline), median(applies)
 	return r, nil
 }
 
@@ -421,9 +429,10 @@ func median(ds []time.Duration) time.Duration {
 // report prints the medians, and for each tenant count measured in both shapes, the ratio.
 func report(w io.Writer, results []result) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "tenants\tshape\tplan\tapply\tprovider processes per plan\ttoken requests per plan\tservice requests per plan\t")
+	fmt.Fprintln(tw, "tenants\tshape\tplan\tplan -refresh=false\tapply\tprovider processes per plan\ttoken requests per plan\tservice requests per plan\t")
 	for _, r := range results {
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%d\t%d\t%d\t\n", r.tenants, r.shape, seconds(r.plan), seconds(r.apply), r.planProcesses, r.planTokenReqs, r.planServiceReqs)
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%d\t%d\t%d\t\n", r.tenants, r.shape, seconds(r.plan), seconds(r.planOffline), seconds(r.apply),
+			r.planProcesses, r.planTokenReqs, r.planServiceReqs)
 	}
 	_ = tw.Flush()
 	for _, single := range results {
