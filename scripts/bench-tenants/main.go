@@ -4,7 +4,8 @@
 // tenants, each consenting to one managing tenant's multi-tenant app, writes both configurations,
 // and runs `terraform apply` (creating every integration) and `terraform plan` (refreshing them, no
 // change) several times, resetting the fake between rounds. It prints the median times, the ratio
-// between the shapes, and how many provider processes and token requests a plan took.
+// between the shapes, the processor time a plan took (which a busy machine disturbs less than the
+// wall time), and how many provider processes and requests a plan took.
 //
 // It checks what it measures: every apply must create every integration, every plan must find no
 // change, and every request to a tenant's subscription or Cloud Apps portal must carry that tenant's
@@ -30,6 +31,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"text/tabwriter"
 	"time"
 
@@ -148,6 +150,8 @@ type result struct {
 	shape           string
 	plan, apply     time.Duration // medians
 	planOffline     time.Duration // median of plan -refresh=false
+	planCPU         time.Duration // median processor time of Terraform and its provider processes in a plan
+	planFakeCPU     time.Duration // median processor time of the fake (this process) during a plan
 	planProcesses   int           // provider processes that one plan started
 	planTokenReqs   int           // token requests that one plan sent
 	planServiceReqs int           // Resource Manager and Cloud Apps requests of one plan
@@ -245,6 +249,9 @@ func measure(ctx context.Context, o options, work, cliConfig, starts string, n i
 		"ARM_RESOURCE_MANAGER_ENDPOINT="+srv.ResourceManagerEndpoint(), "ARM_RESOURCE_MANAGER_AUDIENCE="+fakeapi.ResourceManagerAudience,
 		"ARM_CLIENT_ID="+appClientID, "ARM_CLIENT_SECRET="+appClientSecret, "ARM_USE_CLI=false",
 	)
+	// cpu is the processor time of the last command: Terraform with its provider processes, and this
+	// process, which runs the fake.
+	var cpu, fakeCPU time.Duration
 	terraform := func(args ...string) (time.Duration, int, error) {
 		cmd := exec.CommandContext(ctx, o.terraform, args...)
 		cmd.Dir, cmd.Env = dir, env
@@ -254,9 +261,15 @@ func measure(ctx context.Context, o options, work, cliConfig, starts string, n i
 		}
 		defer logFile.Close()
 		cmd.Stdout, cmd.Stderr = logFile, logFile
+		before := selfCPU()
 		start := time.Now()
 		err = cmd.Run()
 		elapsed := time.Since(start)
+		fakeCPU = selfCPU() - before
+		if cmd.ProcessState != nil {
+			// The usage of a waited-for process includes that of the children it waited for.
+			cpu = cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
+		}
 		code := 0
 		var exit *exec.ExitError
 		if errors.As(err, &exit) {
@@ -268,7 +281,7 @@ func measure(ctx context.Context, o options, work, cliConfig, starts string, n i
 		return r, fmt.Errorf("terraform init failed (exit %d, %v); see %s", code, err, filepath.Join(dir, "init.log"))
 	}
 
-	var plans, offline, applies []time.Duration
+	var plans, offline, applies, planCPU, planFakeCPU []time.Duration
 	for round := 1; round <= o.rounds; round++ {
 		srv.ResetRequests()
 		elapsed, code, err := terraform("apply", "-auto-approve", "-input=false", "-no-color")
@@ -291,6 +304,7 @@ func measure(ctx context.Context, o options, work, cliConfig, starts string, n i
 			return r, fmt.Errorf("round %d: terraform plan exited %d (%v), want 0 (no changes); see %s", round, code, err, filepath.Join(dir, "plan.log"))
 		}
 		plans = append(plans, elapsed)
+		planCPU, planFakeCPU = append(planCPU, cpu), append(planFakeCPU, fakeCPU)
 		requests := srv.Requests()
 		r.planProcesses, err = countStarts(starts)
 		if err != nil {
@@ -324,6 +338,7 @@ func measure(ctx context.Context, o options, work, cliConfig, starts string, n i
 		}
 	}
 	r.plan, r.planOffline, r.apply = median(plans), median(offline), median(applies)
+	r.planCPU, r.planFakeCPU = median(planCPU), median(planFakeCPU)
 	return r, nil
 }
 
@@ -429,10 +444,10 @@ func median(ds []time.Duration) time.Duration {
 // report prints the medians, and for each tenant count measured in both shapes, the ratio.
 func report(w io.Writer, results []result) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "tenants\tshape\tplan\tplan -refresh=false\tapply\tprovider processes per plan\ttoken requests per plan\tservice requests per plan\t")
+	fmt.Fprintln(tw, "tenants\tshape\tplan\tplan CPU (Terraform + provider / fake)\tplan -refresh=false\tapply\tprovider processes per plan\ttoken requests per plan\tservice requests per plan\t")
 	for _, r := range results {
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%d\t%d\t%d\t\n", r.tenants, r.shape, seconds(r.plan), seconds(r.planOffline), seconds(r.apply),
-			r.planProcesses, r.planTokenReqs, r.planServiceReqs)
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s / %s\t%s\t%s\t%d\t%d\t%d\t\n", r.tenants, r.shape, seconds(r.plan), seconds(r.planCPU), seconds(r.planFakeCPU),
+			seconds(r.planOffline), seconds(r.apply), r.planProcesses, r.planTokenReqs, r.planServiceReqs)
 	}
 	_ = tw.Flush()
 	for _, single := range results {
@@ -449,6 +464,15 @@ func report(w io.Writer, results []result) {
 }
 
 func seconds(d time.Duration) string { return fmt.Sprintf("%.2f s", d.Seconds()) }
+
+// selfCPU returns the processor time this process has used.
+func selfCPU() time.Duration {
+	var usage syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &usage); err != nil {
+		return 0
+	}
+	return time.Duration(usage.Utime.Nano() + usage.Stime.Nano())
+}
 
 func firstLine(s string) string {
 	line, _, _ := strings.Cut(strings.TrimSpace(s), "\n")
