@@ -202,10 +202,10 @@ func lexString(s string) (string, int, error) {
 	quote := s[0]
 	var b strings.Builder
 	for i := 1; i < len(s); i++ {
-		switch c := s[i]; {
-		case c == quote:
+		switch c := s[i]; c {
+		case quote:
 			return b.String(), i + 1, nil
-		case c == '\\':
+		case '\\':
 			if i+1 >= len(s) {
 				return "", 0, fmt.Errorf("the string literal ends with a lone backslash")
 			}
@@ -220,7 +220,7 @@ func lexString(s string) (string, int, error) {
 			default:
 				return "", 0, fmt.Errorf("the escape \\%c is outside the subset; use \\\\, \\\", \\', \\n or \\t", s[i])
 			}
-		case c == '\n':
+		case '\n':
 			return "", 0, fmt.Errorf("the string literal is not closed before the end of the line")
 		default:
 			b.WriteByte(c)
@@ -765,7 +765,9 @@ func (s summarizeOp) apply(in *kqlTable, _ time.Time) (*kqlTable, *kqlError) {
 		}
 		for i, agg := range s.aggs {
 			if agg.fn == "count" {
-				g.aggs[i] = g.aggs[i].(int64) + 1
+				if n, ok := g.aggs[i].(int64); ok {
+					g.aggs[i] = n + 1
+				}
 				continue
 			}
 			if v := row[aggIndex[i]]; v != nil && (g.aggs[i] == nil || greater(v, g.aggs[i])) {
@@ -784,11 +786,14 @@ func (s summarizeOp) apply(in *kqlTable, _ time.Time) (*kqlTable, *kqlError) {
 func greater(a, b any) bool {
 	switch x := a.(type) {
 	case time.Time:
-		return x.After(b.(time.Time))
+		y, ok := b.(time.Time)
+		return ok && x.After(y)
 	case int64:
-		return x > b.(int64)
+		y, ok := b.(int64)
+		return ok && x > y
 	case float64:
-		return x > b.(float64)
+		y, ok := b.(float64)
+		return ok && x > y
 	}
 	return false
 }
@@ -805,8 +810,10 @@ func lessKey(a, b []any) bool {
 			return false
 		}
 		sa, sb := fmt.Sprint(a[i]), fmt.Sprint(b[i])
-		if ta, ok := a[i].(time.Time); ok {
-			sa, sb = ta.Format(time.RFC3339Nano), b[i].(time.Time).Format(time.RFC3339Nano)
+		ta, aIsTime := a[i].(time.Time)
+		tb, bIsTime := b[i].(time.Time)
+		if aIsTime && bIsTime {
+			sa, sb = ta.Format(time.RFC3339Nano), tb.Format(time.RFC3339Nano)
 		}
 		if sa != sb {
 			return sa < sb

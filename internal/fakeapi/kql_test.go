@@ -244,7 +244,7 @@ func TestParseTimespan(t *testing.T) {
 			t.Errorf("%q: %v", tt.raw, err)
 			continue
 		}
-		from, to, _ := ts.bounds(now)
+		from, to := ts.bounds(now)
 		if !from.Equal(tt.from) || !to.Equal(tt.to) {
 			t.Errorf("%q: bounds %v .. %v, want %v .. %v", tt.raw, from, to, tt.from, tt.to)
 		}

@@ -119,23 +119,15 @@ func (s *Server) serveLogAnalytics(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	now := s.nowLocked()
-	from, to, terr := timespan.bounds(now)
-	var since time.Time
-	if terr == nil {
-		since = from
-		if bound, ok := parsed.earliestTime("TimeGenerated", now); ok && bound.After(since) {
-			since = bound
-		}
+	from, to := timespan.bounds(now)
+	since := from
+	if bound, ok := parsed.earliestTime("TimeGenerated", now); ok && bound.After(since) {
+		since = bound
 	}
 	table := s.ingestedTable(t, ws, parsed.table, since)
 	s.mu.Unlock()
 
-	switch {
-	case terr != nil:
-		writeLogAnalyticsError(w, http.StatusBadRequest, "BadArgumentError", "The request had some invalid properties",
-			map[string]any{"code": "InvalidTimespan", "message": terr.Error()})
-		return
-	case table == nil:
+	if table == nil {
 		queryError(w, semanticError("SEM0100", "'%s' operator: Failed to resolve table or column expression named '%s'", parsed.table, parsed.table))
 		return
 	}
@@ -279,14 +271,14 @@ func parseTimespan(raw string) (queryTimespan, error) {
 }
 
 // bounds returns the interval a timespan covers at now; both zero for no timespan.
-func (ts queryTimespan) bounds(now time.Time) (time.Time, time.Time, error) {
+func (ts queryTimespan) bounds(now time.Time) (time.Time, time.Time) {
 	switch {
 	case ts.raw == "":
-		return time.Time{}, time.Time{}, nil
+		return time.Time{}, time.Time{}
 	case ts.start.IsZero():
-		return now.Add(-ts.duration), now, nil
+		return now.Add(-ts.duration), now
 	}
-	return ts.start, ts.end, nil
+	return ts.start, ts.end
 }
 
 // isoDurationRE matches the ISO 8601 durations the fake takes: weeks, days, hours, minutes and
