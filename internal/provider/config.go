@@ -26,6 +26,7 @@ import (
 	"github.com/mcas-terraform/terraform-provider-mcas/internal/auth"
 	"github.com/mcas-terraform/terraform-provider-mcas/internal/clients/cloudapps"
 	"github.com/mcas-terraform/terraform-provider-mcas/internal/clients/httplog"
+	"github.com/mcas-terraform/terraform-provider-mcas/internal/clients/loganalytics"
 	"github.com/mcas-terraform/terraform-provider-mcas/internal/clients/resourcemanager"
 	"github.com/mcas-terraform/terraform-provider-mcas/internal/validators"
 )
@@ -83,6 +84,7 @@ type endpointModel struct {
 	ResourceManagerEndpoint      types.String `tfsdk:"resource_manager_endpoint"`
 	ResourceManagerAudience      types.String `tfsdk:"resource_manager_audience"`
 	LogAnalyticsEndpoint         types.String `tfsdk:"log_analytics_endpoint"`
+	LogAnalyticsAudience         types.String `tfsdk:"log_analytics_audience"`
 }
 
 // Clients is what a configured provider instance hands to its resources and data sources: one
@@ -100,6 +102,8 @@ type Clients struct {
 	resourceManagerErr error
 	cloudApps          *cloudapps.Client
 	cloudAppsErr       error
+	logAnalytics       *loganalytics.Client
+	logAnalyticsErr    error
 }
 
 // ResourceManager returns the Azure Resource Manager client, or an error that says which
@@ -215,6 +219,7 @@ func (p *mcasProvider) Configure(ctx context.Context, req provider.ConfigureRequ
 	} else {
 		clients.resourceManagerErr = noCredential
 	}
+	clients.logAnalytics, clients.logAnalyticsErr = p.newLogAnalyticsClient(clients, endpoint, credential, clientOptions, noCredential)
 
 	portalURL := stringSetting(cfg.PortalURL, "MCAS_PORTAL_URL")
 	apiToken := stringSetting(cfg.APIToken, "MCAS_API_TOKEN")
@@ -336,11 +341,12 @@ func (p *mcasProvider) refuseUnknown(cfg providerModel, endpoint endpointModel, 
 		{path.Root("use_msi"), cfg.UseMSI, []string{"ARM_USE_MSI"}},
 		{path.Root("use_cli"), cfg.UseCLI, []string{"ARM_USE_CLI"}},
 		{path.Root("environment"), cfg.Environment, []string{"ARM_ENVIRONMENT"}},
-		{path.Root("endpoint"), cfg.Endpoint, []string{"ARM_ACTIVE_DIRECTORY_AUTHORITY_HOST", "ARM_RESOURCE_MANAGER_ENDPOINT", "ARM_RESOURCE_MANAGER_AUDIENCE", "ARM_LOG_ANALYTICS_ENDPOINT"}},
+		{path.Root("endpoint"), cfg.Endpoint, []string{"ARM_ACTIVE_DIRECTORY_AUTHORITY_HOST", "ARM_RESOURCE_MANAGER_ENDPOINT", "ARM_RESOURCE_MANAGER_AUDIENCE", "ARM_LOG_ANALYTICS_ENDPOINT", "ARM_LOG_ANALYTICS_AUDIENCE"}},
 		{path.Root("endpoint").AtName("active_directory_authority_host"), endpoint.ActiveDirectoryAuthorityHost, []string{"ARM_ACTIVE_DIRECTORY_AUTHORITY_HOST"}},
 		{path.Root("endpoint").AtName("resource_manager_endpoint"), endpoint.ResourceManagerEndpoint, []string{"ARM_RESOURCE_MANAGER_ENDPOINT"}},
 		{path.Root("endpoint").AtName("resource_manager_audience"), endpoint.ResourceManagerAudience, []string{"ARM_RESOURCE_MANAGER_AUDIENCE"}},
 		{path.Root("endpoint").AtName("log_analytics_endpoint"), endpoint.LogAnalyticsEndpoint, []string{"ARM_LOG_ANALYTICS_ENDPOINT"}},
+		{path.Root("endpoint").AtName("log_analytics_audience"), endpoint.LogAnalyticsAudience, []string{"ARM_LOG_ANALYTICS_AUDIENCE"}},
 		{path.Root("cloud_apps_requests_per_minute"), cfg.RequestsPerMinute, []string{"MCAS_CLOUD_APPS_REQUESTS_PER_MINUTE"}},
 	}
 	for _, s := range settings {

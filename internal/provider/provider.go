@@ -1,6 +1,7 @@
 // Package provider is the Terraform layer of terraform-provider-mcas: the provider configuration, the
-// mcas_sentinel_integration resource and the mcas_discovery_streams data source. It speaks schemas and
-// diagnostics; the service clients under internal/clients speak HTTP and JSON.
+// mcas_sentinel_integration resource and the mcas_discovery_streams and mcas_sentinel_ingestion data
+// sources. It speaks schemas and diagnostics; the service clients under internal/clients speak HTTP
+// and JSON.
 package provider
 
 import (
@@ -33,13 +34,13 @@ type options struct {
 }
 
 // WithTransport sends every HTTP request of the provider (Microsoft Entra ID, Resource Manager, Cloud
-// Apps, federated token requests) through t.
+// Apps, Log Analytics, federated token requests) through t.
 func WithTransport(t policy.Transporter) Option {
 	return func(o *options) { o.transport = t }
 }
 
-// WithRetry replaces the retry options of every service client (Resource Manager, Cloud Apps and
-// Microsoft Entra ID).
+// WithRetry replaces the retry options of every service client (Resource Manager, Cloud Apps, Log
+// Analytics and Microsoft Entra ID).
 func WithRetry(r policy.RetryOptions) Option {
 	return func(o *options) {
 		o.retry = &r
@@ -213,8 +214,13 @@ func (p *mcasProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp 
 					},
 					"log_analytics_endpoint": schema.StringAttribute{
 						Optional:            true,
-						MarkdownDescription: "Log Analytics query endpoint. Environment variable `ARM_LOG_ANALYTICS_ENDPOINT`.",
+						MarkdownDescription: "Log Analytics query endpoint, read by `mcas_sentinel_ingestion`. Environment variable `ARM_LOG_ANALYTICS_ENDPOINT`.",
 						Validators:          []validator.String{validators.HTTPSURL()},
+					},
+					"log_analytics_audience": schema.StringAttribute{
+						Optional: true,
+						MarkdownDescription: "Token audience of the Log Analytics query endpoint; defaults to `log_analytics_endpoint` itself, " +
+							"as in every Azure cloud. Environment variable `ARM_LOG_ANALYTICS_AUDIENCE`.",
 					},
 				},
 			},
@@ -231,5 +237,6 @@ func (p *mcasProvider) Resources(context.Context) []func() resource.Resource {
 func (p *mcasProvider) DataSources(context.Context) []func() datasource.DataSource {
 	return []func() datasource.DataSource{
 		NewDiscoveryStreamsDataSource,
+		NewSentinelIngestionDataSource,
 	}
 }

@@ -26,7 +26,7 @@ var authEnvironment = []string{
 	"ARM_OIDC_REQUEST_URL", "ACTIONS_ID_TOKEN_REQUEST_URL", "ARM_OIDC_REQUEST_TOKEN", "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
 	"ARM_ADO_PIPELINE_SERVICE_CONNECTION_ID", "SYSTEM_ACCESSTOKEN", "SYSTEM_OIDCREQUESTURI",
 	"ARM_USE_MSI", "ARM_USE_CLI", "ARM_ENVIRONMENT",
-	"ARM_ACTIVE_DIRECTORY_AUTHORITY_HOST", "ARM_RESOURCE_MANAGER_ENDPOINT", "ARM_RESOURCE_MANAGER_AUDIENCE", "ARM_LOG_ANALYTICS_ENDPOINT",
+	"ARM_ACTIVE_DIRECTORY_AUTHORITY_HOST", "ARM_RESOURCE_MANAGER_ENDPOINT", "ARM_RESOURCE_MANAGER_AUDIENCE", "ARM_LOG_ANALYTICS_ENDPOINT", "ARM_LOG_ANALYTICS_AUDIENCE",
 	"IDENTITY_ENDPOINT", "IDENTITY_HEADER", "MSI_ENDPOINT",
 }
 
@@ -78,13 +78,16 @@ provider "mcas" {
     active_directory_authority_host = %q
     resource_manager_endpoint       = %q
     resource_manager_audience       = %q
+    log_analytics_endpoint          = %q
+    log_analytics_audience          = %q
   }
   tenant_id  = %q
   portal_url = %q
   use_cli    = false
 %s
 }
-`, srv.AuthorityHost(), srv.ResourceManagerEndpoint(), fakeapi.ResourceManagerAudience, info.TenantID, info.PortalURL, indent(authAttributes))
+`, srv.AuthorityHost(), srv.ResourceManagerEndpoint(), fakeapi.ResourceManagerAudience, srv.LogAnalyticsEndpoint(), fakeapi.LogAnalyticsAudience,
+		info.TenantID, info.PortalURL, indent(authAttributes))
 }
 
 // secretAuth returns the authentication attributes of the tenant's app with its client secret.

@@ -10,9 +10,11 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 
+	"github.com/mcas-terraform/terraform-provider-mcas/internal/clients/loganalytics"
 	"github.com/mcas-terraform/terraform-provider-mcas/internal/clients/resourcemanager"
 )
 
@@ -169,6 +171,32 @@ func WorkspaceID() validator.String {
 			return "", "", true
 		},
 	}
+}
+
+// Lookback accepts a duration of Go's syntax (such as "24h" or "90m") that a Log Analytics query can
+// look back over: whole seconds, from a minute to 730 days.
+func Lookback() validator.String {
+	return stringCheck{
+		description: "value must be a duration such as 24h or 90m, from 1m to 17520h (730 days)",
+		check: func(s string) (string, string, bool) {
+			if _, err := ParseLookback(s); err != nil {
+				return "Invalid lookback", err.Error(), false
+			}
+			return "", "", true
+		},
+	}
+}
+
+// ParseLookback parses a lookback and checks its bounds; the error says what to write instead.
+func ParseLookback(s string) (time.Duration, error) {
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		return 0, fmt.Errorf("%q is not a duration: write a number with a unit, such as 24h, 90m or 1h30m (d for days is not a unit; use 168h for a week)", s)
+	}
+	if err := loganalytics.CheckLookback(d); err != nil {
+		return 0, fmt.Errorf("the lookback %q: %w; choose a duration from 1m to 17520h", s, err)
+	}
+	return d, nil
 }
 
 // ConnectorName accepts a Microsoft Sentinel data connector id (the last segment of its ARM id).
