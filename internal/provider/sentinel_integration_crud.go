@@ -284,12 +284,13 @@ func (r *sentinelIntegrationResource) Create(ctx context.Context, req resource.C
 
 	o, err := t.converge(ctx, d, observedIntegration{})
 	if err != nil {
-		resp.Diagnostics.Append(integrationDiagnostic("Creating the Defender for Cloud Apps - Microsoft Sentinel integration failed", err))
+		resp.Diagnostics.Append(createDiagnostic("Creating the Defender for Cloud Apps - Microsoft Sentinel integration failed", err, t.connector.String()))
 		// Record whatever was created, and also a write whose outcome is unknown, as the service may
 		// carry it out after the provider gave up. The resource is then tainted: the next plan refreshes
 		// it (a Sentinel agent created meanwhile is found by listing, and a resource with neither half
 		// is dropped), and the next apply replaces it, deleting what exists before creating both halves.
-		if o, _ := t.afterFailure(ctx, "", o); o.agent != nil || o.connector != nil || mayHaveActed(err) {
+		// After an agent conflict nothing of this create exists: the tenant's agent is someone else's.
+		if o, _ := t.afterFailure(ctx, "", o); (o.agent != nil || o.connector != nil || mayHaveActed(err)) && !agentConflict(err) {
 			o.toState(&plan, t)
 			resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 		}
@@ -352,11 +353,8 @@ func (t *integrationTarget) checkPrerequisites(ctx context.Context, d desiredInt
 		}
 	}
 	if len(existing) > 0 {
-		diags.AddError("Microsoft Sentinel integration already exists",
-			fmt.Sprintf("%s already exist%s, so this tenant is already integrated (a tenant has at most one Sentinel SIEM agent). "+
-				"To manage it with Terraform, import it:\n\n  terraform import mcas_sentinel_integration.<name> %s\n\nor add an import block:\n\n"+
-				"  import {\n    to = mcas_sentinel_integration.<name>\n    id = %q\n  }\n\nthen plan and apply again.",
-				capitalize(strings.Join(existing, " and ")), pluralSuffix(len(existing)), importID, importID))
+		diags.Append(alreadyIntegratedDiagnostic(fmt.Sprintf("%s already exist%s, so this tenant is already integrated (a tenant has at most one Sentinel SIEM agent).",
+			capitalize(strings.Join(existing, " and ")), pluralSuffix(len(existing))), importID))
 		return diags
 	}
 	diags.Append(t.checkStreams(ctx, d)...)

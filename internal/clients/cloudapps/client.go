@@ -62,8 +62,8 @@ const DefaultRequestsPerMinute = 30
 // and the answers.
 const DefaultCallTimeout = 5 * time.Minute
 
-// serviceName names the service in error messages.
-const serviceName = "Defender for Cloud Apps"
+// ServiceName names the service in error messages and in [Error].Service.
+const ServiceName = "Defender for Cloud Apps"
 
 // pageSize is the largest page the service returns.
 const pageSize = 100
@@ -102,7 +102,7 @@ type Options struct {
 // concurrent use.
 type Client struct {
 	base        string
-	pipeline    runtime.Pipeline
+	sender      pipeline.Client
 	retry       policy.RetryOptions
 	callTimeout time.Duration
 }
@@ -148,7 +148,8 @@ func NewClient(opts Options) (*Client, error) {
 	if callTimeout <= 0 {
 		callTimeout = DefaultCallTimeout
 	}
-	return &Client{base: base, pipeline: pl, retry: clientOptions.Retry, callTimeout: callTimeout}, nil
+	sender := pipeline.Client{Service: ServiceName, Pipeline: pl, Message: errorMessage}
+	return &Client{base: base, sender: sender, retry: clientOptions.Retry, callTimeout: callTimeout}, nil
 }
 
 func parsePortalURL(raw string) (string, error) {
@@ -167,38 +168,15 @@ func parsePortalURL(raw string) (string, error) {
 	return strings.TrimSuffix(u.String(), "/"), nil
 }
 
-// send sends one request and returns the response when its status is one of
-// ok. Any other status becomes an [*Error]; a request that got no usable
-// answer becomes an error naming the operation and the last answer received,
-// if any.
+// send sends one request (see [pipeline.Client.Send]) under the call timeout when ctx has no
+// deadline of its own.
 func (c *Client) send(ctx context.Context, op, method, path string, body any, ok ...int) (*http.Response, error) {
 	if _, hasDeadline := ctx.Deadline(); !hasDeadline {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, c.callTimeout)
 		defer cancel()
 	}
-	req, err := runtime.NewRequest(ctx, method, c.base+path)
-	if err != nil {
-		return nil, fmt.Errorf("%s: building the request failed: %w", op, err)
-	}
-	req.Raw().Header.Set("Accept", "application/json")
-	if body != nil {
-		if err := runtime.MarshalAsJSON(req, body); err != nil {
-			return nil, fmt.Errorf("%s: encoding the request body failed: %w", op, err)
-		}
-	}
-	resp, err := c.pipeline.Do(req)
-	if err != nil {
-		sendErr := &pipeline.SendError{Operation: op, Service: serviceName, Err: err}
-		if last := pipeline.LastResponse(req); last != nil {
-			sendErr.Last = newError(op, last)
-		}
-		return nil, sendErr
-	}
-	if !runtime.HasStatusCode(resp, ok...) {
-		return nil, newError(op, resp)
-	}
-	return resp, nil
+	return c.sender.Send(ctx, op, method, c.base+path, body, ok...)
 }
 
 // withoutAmbiguousRetries returns ctx carrying retry options under which a

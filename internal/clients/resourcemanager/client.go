@@ -5,8 +5,8 @@
 // The client is built on azcore's arm.Client, so the endpoint and the token
 // audience come from the cloud configuration, and retries (408, 429 and 5xx,
 // honouring Retry-After and retry-after-ms), bearer tokens and telemetry come
-// from the SDK. Every answer that is not a success becomes an [*Error] that
-// wraps an [*azcore.ResponseError].
+// from the SDK. Every answer that is not a success becomes an [*Error], the
+// error type that both service clients share.
 package resourcemanager
 
 import (
@@ -20,7 +20,6 @@ import (
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/arm"
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
 
 	"github.com/mcas-terraform/terraform-provider-mcas/internal/clients/httplog"
 	"github.com/mcas-terraform/terraform-provider-mcas/internal/clients/internal/pipeline"
@@ -42,14 +41,14 @@ const (
 // traffic.
 const LogSubsystem = "resourcemanager"
 
-// serviceName names the service in error messages.
-const serviceName = "Azure Resource Manager"
+// ServiceName names the service in error messages and in [Error].Service.
+const ServiceName = "Azure Resource Manager"
 
 // Client calls Azure Resource Manager. It is safe for concurrent use.
 type Client struct {
 	endpoint *url.URL
 	base     string
-	pipeline runtime.Pipeline
+	sender   pipeline.Client
 }
 
 // NewClient builds a client on azcore's arm.NewClient. The endpoint and the
@@ -80,7 +79,8 @@ func NewClient(cred azcore.TokenCredential, options *arm.ClientOptions) (*Client
 	}
 	endpoint.RawQuery = ""
 	endpoint.Fragment = ""
-	return &Client{endpoint: endpoint, base: strings.TrimSuffix(endpoint.String(), "/"), pipeline: client.Pipeline()}, nil
+	sender := pipeline.Client{Service: ServiceName, Pipeline: client.Pipeline(), Message: errorMessage}
+	return &Client{endpoint: endpoint, base: strings.TrimSuffix(endpoint.String(), "/"), sender: sender}, nil
 }
 
 // Workspace is a Log Analytics workspace.
@@ -275,38 +275,7 @@ func (c *Client) url(path, apiVersion string) string {
 	return c.base + path + "?api-version=" + url.QueryEscape(apiVersion)
 }
 
-// send sends one request through the pipeline and returns the response when
-// its status is one of ok. Any other status becomes an [*Error]; a request
-// that got no usable answer becomes a [*pipeline.SendError] that names the
-// last answer received, if any.
+// send sends one request (see [pipeline.Client.Send]) about the resource resourceID.
 func (c *Client) send(ctx context.Context, op, resourceID, method, rawURL string, body any, ok ...int) (*http.Response, error) {
-	req, err := runtime.NewRequest(ctx, method, rawURL)
-	if err != nil {
-		return nil, fmt.Errorf("%s %s: building the request failed: %w", op, resourceID, err)
-	}
-	req.Raw().Header.Set("Accept", "application/json")
-	if body != nil {
-		if err := runtime.MarshalAsJSON(req, body); err != nil {
-			return nil, fmt.Errorf("%s %s: encoding the request body failed: %w", op, resourceID, err)
-		}
-	}
-	resp, err := c.pipeline.Do(req)
-	if err != nil {
-		sendErr := &pipeline.SendError{Operation: op + " " + resourceID, Service: serviceName, Err: err}
-		if last := pipeline.LastResponse(req); last != nil {
-			sendErr.Last = newError(op, resourceID, last)
-		}
-		return nil, sendErr
-	}
-	if !runtime.HasStatusCode(resp, ok...) {
-		return nil, newError(op, resourceID, resp)
-	}
-	return resp, nil
-}
-
-// IsNotFound reports whether err comes from an HTTP 404 answer, which
-// Resource Manager gives for an absent resource whatever the body says.
-func IsNotFound(err error) bool {
-	var respErr *azcore.ResponseError
-	return errors.As(err, &respErr) && respErr.StatusCode == http.StatusNotFound
+	return c.sender.Send(ctx, op+" "+resourceID, method, rawURL, body, ok...)
 }
