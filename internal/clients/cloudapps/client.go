@@ -110,9 +110,12 @@ type Client struct {
 // NewClient validates opts and builds a client. PortalURL must be an
 // absolute https URL, and either APIToken or Credential must be set.
 func NewClient(opts Options) (*Client, error) {
+	if opts.PortalURL == "" {
+		return nil, errors.New("creating the Defender for Cloud Apps client: the portal URL is empty; set it to the tenant's API URL, such as https://contoso.us3.portal.cloudappsecurity.com")
+	}
 	base, err := parsePortalURL(opts.PortalURL)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("creating the Defender for Cloud Apps client: the portal URL %w", err)
 	}
 	var auth policy.Policy
 	switch {
@@ -152,18 +155,37 @@ func NewClient(opts Options) (*Client, error) {
 	return &Client{base: base, sender: sender, retry: clientOptions.Retry, callTimeout: callTimeout}, nil
 }
 
+// CheckPortalURL returns an error, which quotes raw, when raw is not the base URL of a tenant's
+// Defender for Cloud Apps API: an absolute https URL without user information, a query or a fragment
+// (the portal's address bar adds "#/..." to its pages).
+func CheckPortalURL(raw string) error {
+	_, err := parsePortalURL(raw)
+	return err
+}
+
+// parsePortalURL checks a portal URL (see [CheckPortalURL]) and returns it without a trailing slash.
 func parsePortalURL(raw string) (string, error) {
-	const expected = "expected the tenant's API URL shown in the portal under Settings > Cloud Apps > System > About, such as https://contoso.us3.portal.cloudappsecurity.com"
-	u, err := url.Parse(strings.TrimSpace(raw))
+	const expected = "give the base URL of the tenant's Defender for Cloud Apps API only, as shown under Settings > Cloud Apps > System > About " +
+		"(for example https://contoso.eu2.portal.cloudappsecurity.com)"
+	u, err := url.Parse(raw)
+	var urlErr *url.Error
+	if err == nil && u.User != nil {
+		raw = u.Redacted() // A password in the URL is not repeated.
+	}
 	switch {
-	case raw == "":
-		return "", fmt.Errorf("creating the Defender for Cloud Apps client: the portal URL is empty; %s", expected)
+	case errors.As(err, &urlErr):
+		// The parser's error repeats the URL; keep only its reason.
+		return "", fmt.Errorf("%q is not a valid URL (%v); %s", raw, urlErr.Err, expected)
 	case err != nil:
-		return "", fmt.Errorf("creating the Defender for Cloud Apps client: the portal URL %q is not a URL (%v); %s", raw, err, expected)
-	case !strings.EqualFold(u.Scheme, "https") || u.Host == "" || u.Opaque != "":
-		return "", fmt.Errorf("creating the Defender for Cloud Apps client: the portal URL %q is not an absolute https URL; %s", raw, expected)
-	case u.User != nil || u.RawQuery != "" || u.Fragment != "":
-		return "", fmt.Errorf("creating the Defender for Cloud Apps client: the portal URL %q must not carry user information, a query or a fragment; %s", raw, expected)
+		return "", fmt.Errorf("%q is not a valid URL (%v); %s", raw, err, expected)
+	case u.Scheme == "" || u.Host == "" || u.Opaque != "":
+		return "", fmt.Errorf("%q is not an absolute URL; expected https:// followed by a host name: %s", raw, expected)
+	case !strings.EqualFold(u.Scheme, "https"):
+		return "", fmt.Errorf("%q uses the scheme %q; only https URLs are accepted", raw, u.Scheme)
+	case u.User != nil:
+		return "", fmt.Errorf("%q carries user information; %s", raw, expected)
+	case u.RawQuery != "" || u.Fragment != "" || u.ForceQuery:
+		return "", fmt.Errorf("%q has a query or a fragment; %s", raw, expected)
 	}
 	return strings.TrimSuffix(u.String(), "/"), nil
 }

@@ -63,10 +63,11 @@ func TestNewClientValidatesOptions(t *testing.T) {
 		{name: "token", opts: cloudapps.Options{PortalURL: "https://contoso.us3.portal.cloudappsecurity.com", APIToken: apiToken}},
 		{name: "credential and trailing slash", opts: cloudapps.Options{PortalURL: "https://contoso.eu2.portal.cloudappsecurity.com/", Credential: cred}},
 		{name: "empty URL", opts: cloudapps.Options{APIToken: apiToken}, wantErr: "portal URL is empty"},
-		{name: "http", opts: cloudapps.Options{PortalURL: "http://contoso.us3.portal.cloudappsecurity.com", APIToken: apiToken}, wantErr: "not an absolute https URL"},
-		{name: "no scheme", opts: cloudapps.Options{PortalURL: "contoso.us3.portal.cloudappsecurity.com", APIToken: apiToken}, wantErr: "not an absolute https URL"},
-		{name: "query", opts: cloudapps.Options{PortalURL: "https://contoso.us3.portal.cloudappsecurity.com/?x=1", APIToken: apiToken}, wantErr: "must not carry"},
-		{name: "not a URL", opts: cloudapps.Options{PortalURL: "https://%zz", APIToken: apiToken}, wantErr: "is not a URL"},
+		{name: "http", opts: cloudapps.Options{PortalURL: "http://contoso.us3.portal.cloudappsecurity.com", APIToken: apiToken}, wantErr: `"http://contoso.us3.portal.cloudappsecurity.com" uses the scheme "http"; only https URLs are accepted`},
+		{name: "no scheme", opts: cloudapps.Options{PortalURL: "contoso.us3.portal.cloudappsecurity.com", APIToken: apiToken}, wantErr: "is not an absolute URL"},
+		{name: "query", opts: cloudapps.Options{PortalURL: "https://contoso.us3.portal.cloudappsecurity.com/?x=1", APIToken: apiToken}, wantErr: "has a query or a fragment"},
+		{name: "user information", opts: cloudapps.Options{PortalURL: "https://admin:secret@contoso.us3.portal.cloudappsecurity.com", APIToken: apiToken}, wantErr: `"https://admin:xxxxx@contoso.us3.portal.cloudappsecurity.com" carries user information`},
+		{name: "not a URL", opts: cloudapps.Options{PortalURL: "https://%zz", APIToken: apiToken}, wantErr: "is not a valid URL"},
 		{name: "no authentication", opts: cloudapps.Options{PortalURL: "https://contoso.us3.portal.cloudappsecurity.com"}, wantErr: "no authentication was configured"},
 	}
 	for _, tt := range tests {
