@@ -255,10 +255,7 @@ func (o observedIntegration) toState(m *sentinelIntegrationModel, t *integration
 	} else {
 		m.CloudAppsAgentID = types.StringNull()
 	}
-	m.DiscoveryLogs = types.ObjectValueMust(discoveryLogsAttrTypes, map[string]attr.Value{
-		"enabled":    types.BoolValue(discovery),
-		"stream_ids": streams,
-	})
+	m.DiscoveryLogs = discoveryLogsObject(discovery, streams)
 }
 
 func (r *sentinelIntegrationResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
@@ -499,7 +496,9 @@ func (r *sentinelIntegrationResource) Delete(ctx context.Context, req resource.D
 }
 
 // ImportState imports by the data connector's ARM id; the Sentinel agent is found by listing the
-// tenant's SIEM agents.
+// tenant's SIEM agents. It is not resource.ImportStatePassthroughID with Read: Read works from a state
+// that names the workspace and the agent, would take a connector of another kind for a drifted one,
+// and would drop an integration whose connector does not exist yet, which import takes by its agent.
 func (r *sentinelIntegrationResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
 	id, err := resourcemanager.ParseDataConnectorID(req.ID)
 	if err != nil {
