@@ -34,13 +34,6 @@ const (
 
 var environments = []string{EnvironmentPublic, EnvironmentUSGovernment, EnvironmentChina, EnvironmentCustom}
 
-// logAnalyticsEndpoints are the Log Analytics query endpoints of the built-in clouds.
-var logAnalyticsEndpoints = map[string]string{
-	EnvironmentPublic:       "https://api.loganalytics.io",
-	EnvironmentUSGovernment: "https://api.loganalytics.us",
-	EnvironmentChina:        "https://api.loganalytics.azure.cn",
-}
-
 // microsoftAuthorityHosts are the authority hosts MSAL's instance discovery knows; any other host is
 // used with instance discovery disabled.
 var microsoftAuthorityHosts = map[string]bool{
@@ -58,8 +51,6 @@ type Clients struct {
 	TenantID string
 	// Environment is the cloud the provider was configured for.
 	Environment string
-	// LogAnalyticsEndpoint is the Log Analytics query endpoint of that cloud.
-	LogAnalyticsEndpoint string
 
 	resourceManager    *resourcemanager.Client
 	resourceManagerErr error
@@ -221,14 +212,12 @@ func (p *mcasProvider) resolve(values settingValues, diags *diag.Diagnostics) (*
 				cloud.ResourceManager: {Endpoint: strings.TrimSuffix(rmEndpoint, "/"), Audience: rmAudience},
 			},
 		}
-		clients.LogAnalyticsEndpoint = laEndpoint
 	}
 	if environment != EnvironmentCustom {
 		if (authority != "" || rmEndpoint != "" || rmAudience != "" || laEndpoint != "") && values.endpointConfigured {
 			diags.AddAttributeError(path.Root(endpointBlock), "Endpoints need the custom environment",
 				fmt.Sprintf("endpoint is set, but environment is %q, whose endpoints are built in. Set environment = \"custom\" to use your own endpoints, or remove the endpoint block.", environment))
 		}
-		clients.LogAnalyticsEndpoint = logAnalyticsEndpoints[environment]
 	}
 	s.DisableInstanceDiscovery = environment == EnvironmentCustom || !microsoftAuthorityHosts[hostOf(s.Cloud.ActiveDirectoryAuthorityHost)]
 	return clients, s

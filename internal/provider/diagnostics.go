@@ -48,28 +48,25 @@ func withAdvice(summary string, err error, advice string, args ...any) diag.Diag
 // Its advice on HTTP 403 is that of the discovery streams; integrationDiagnostic gives the SIEM
 // agents'.
 func cloudAppsDiagnostic(summary string, err error) diag.Diagnostic {
-	answer := serviceAnswer(err)
 	switch {
-	case answer == nil:
-		return diag.NewErrorDiagnostic(summary, err.Error())
-	case answer.StatusCode == http.StatusTooManyRequests:
+	case cloudapps.IsThrottled(err):
 		return withAdvice(summary+": throttled by Defender for Cloud Apps", err,
 			"The Cloud Apps API allows %d requests per minute per tenant and the provider already retried with back-off. "+
 				"Wait a minute and run again. If it keeps happening, other automation (or several provider aliases) shares the tenant's "+
 				"budget: lower %s so that together they stay under %d, or run fewer operations at once (terraform apply -parallelism=1).",
 			cloudapps.DefaultRequestsPerMinute, label("cloud_apps_requests_per_minute"), cloudapps.DefaultRequestsPerMinute)
-	case answer.StatusCode == http.StatusUnauthorized:
+	case !cloudapps.IsUnauthorized(err):
+		return diag.NewErrorDiagnostic(summary, err.Error())
+	case serviceAnswer(err).StatusCode == http.StatusUnauthorized:
 		return withAdvice(summary+": Defender for Cloud Apps rejected the credentials", err,
 			"Check that %s is a valid, unrevoked token of this tenant, or, without api_token, that the Microsoft Entra ID credential "+
 				"belongs to the tenant of %s.", label("api_token"), label("portal_url"))
-	case answer.StatusCode == http.StatusForbidden:
+	default:
 		return withAdvice(summary+": Defender for Cloud Apps denied access", err,
 			"The caller is authenticated but not allowed to read discovery data. With a Microsoft Entra ID credential, grant the app "+
 				"registration the Discovery.read application permission of Microsoft Cloud App Security, with admin consent; with "+
 				"api_token, use a token of a user with at least the Security Administrator role. Also check the tenant's Defender for "+
 				"Cloud Apps license.")
-	default:
-		return diag.NewErrorDiagnostic(summary, err.Error())
 	}
 }
 
@@ -115,8 +112,7 @@ func integrationDiagnostic(summary string, err error) diag.Diagnostic {
 // agentConflict reports whether err is Defender for Cloud Apps refusing to create a second Sentinel
 // SIEM agent (HTTP 409): the tenant's agent is not the provider's.
 func agentConflict(err error) bool {
-	answer := serviceAnswer(err)
-	return answer != nil && answer.Service == cloudapps.ServiceName && answer.StatusCode == http.StatusConflict
+	return cloudapps.IsConflict(err) && serviceAnswer(err).Service == cloudapps.ServiceName
 }
 
 // createDiagnostic is integrationDiagnostic for a failed create. An agent conflict means that an

@@ -65,7 +65,7 @@ var streamAttributes = map[string]schema.Attribute{
 }
 
 // streamTypes maps the API's streamType numbers to the names the data source exposes.
-var streamTypes = map[int]string{1: "input", 3: "view", 5: "snapshot"}
+var streamTypes = map[int]string{cloudapps.StreamTypeInput: "input", cloudapps.StreamTypeView: "view", cloudapps.StreamTypeSnapshot: "snapshot"}
 
 func (d *discoveryStreamsDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
 	resp.TypeName = req.ProviderTypeName + "_discovery_streams"

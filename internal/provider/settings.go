@@ -171,7 +171,7 @@ var settings = []setting{
 	{
 		name: "endpoint.log_analytics_endpoint", envs: []string{"ARM_LOG_ANALYTICS_ENDPOINT"},
 		text:        []validator.String{validators.HTTPSURL()},
-		description: "Log Analytics query endpoint.",
+		description: "Log Analytics query endpoint. The provider does not query Log Analytics yet: the value is checked, and otherwise unused.",
 	},
 }
 
