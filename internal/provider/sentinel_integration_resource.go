@@ -127,7 +127,9 @@ func (r *sentinelIntegrationResource) Schema(ctx context.Context, _ resource.Sch
 			"A tenant has at most one Sentinel SIEM agent. Creating the resource fails with an import instruction when the agent or the " +
 			"data connector already exists. When either half is deleted or changed in a portal, `terraform plan` shows an update that " +
 			"restores it. Available in the commercial cloud only: GCC, GCC High and DoD tenants use the Microsoft Defender XDR connector. " +
-			"The Cloud Apps SIEM agent endpoint is modeled on an undocumented API.",
+			"The Cloud Apps SIEM agent endpoint is modeled on an undocumented API, and Microsoft documents no permission for it: the " +
+			"legacy API token (`api_token`) of a Security Administrator is the way with public evidence; whether an application " +
+			"permission of a Microsoft Entra ID credential allows it is not confirmed.",
 		Attributes: map[string]schema.Attribute{
 			"id": schema.StringAttribute{
 				Computed:            true,
