@@ -71,6 +71,10 @@ var timeoutsAttrTypes = map[string]attr.Type{
 	"delete": types.StringType,
 }
 
+// computedOnceReplaced are the plan modifiers of an attribute whose default is computed when the
+// integration is created and kept afterwards, and whose change replaces the integration.
+var computedOnceReplaced = []planmodifier.String{stringplanmodifier.UseStateForUnknown(), stringplanmodifier.RequiresReplace()}
+
 // discoveryLogsAttributes is the schema of discovery_logs, from which its object type is derived.
 var discoveryLogsAttributes = map[string]schema.Attribute{
 	"enabled": schema.BoolAttribute{
@@ -149,11 +153,8 @@ func (r *sentinelIntegrationResource) Schema(ctx context.Context, _ resource.Sch
 				Computed: true,
 				MarkdownDescription: "Name (id) of the data connector. Defaults to the tenant id, so that a create interrupted half-way " +
 					"finds its connector again instead of creating a second one. Changing it replaces the integration.",
-				Validators: []validator.String{validators.ConnectorName()},
-				PlanModifiers: []planmodifier.String{
-					stringplanmodifier.UseStateForUnknown(),
-					stringplanmodifier.RequiresReplace(),
-				},
+				Validators:    []validator.String{validators.ConnectorName()},
+				PlanModifiers: computedOnceReplaced,
 			},
 			"tenant_id": schema.StringAttribute{
 				Optional: true,
@@ -161,11 +162,8 @@ func (r *sentinelIntegrationResource) Schema(ctx context.Context, _ resource.Sch
 				MarkdownDescription: "Microsoft Entra tenant whose Defender for Cloud Apps is connected (a UUID). Defaults to the provider's " +
 					"`tenant_id`; it must be the tenant of the provider's credential, as the data connector cannot cross tenants. " +
 					"Changing it replaces the integration.",
-				Validators: []validator.String{validators.UUID()},
-				PlanModifiers: []planmodifier.String{
-					stringplanmodifier.UseStateForUnknown(),
-					stringplanmodifier.RequiresReplace(),
-				},
+				Validators:    []validator.String{validators.UUID()},
+				PlanModifiers: computedOnceReplaced,
 			},
 			"alerts_enabled": schema.BoolAttribute{
 				Optional: true,

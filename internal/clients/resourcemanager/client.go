@@ -98,14 +98,6 @@ type Workspace struct {
 
 // GetWorkspace reads a Log Analytics workspace.
 func (c *Client) GetWorkspace(ctx context.Context, id WorkspaceID) (*Workspace, error) {
-	const op = "reading Log Analytics workspace"
-	if err := id.validate(); err != nil {
-		return nil, fmt.Errorf("%s: %w", op, err)
-	}
-	resp, err := c.send(ctx, op, id.String(), http.MethodGet, c.url(id.path(), WorkspacesAPIVersion), nil, http.StatusOK)
-	if err != nil {
-		return nil, err
-	}
 	var body struct {
 		ID         string `json:"id"`
 		Name       string `json:"name"`
@@ -114,7 +106,7 @@ func (c *Client) GetWorkspace(ctx context.Context, id WorkspaceID) (*Workspace, 
 			CustomerID string `json:"customerId"`
 		} `json:"properties"`
 	}
-	if err := pipeline.DecodeJSON(op+" "+id.String(), resp, &body); err != nil {
+	if err := c.get(ctx, "reading Log Analytics workspace", id, "", WorkspacesAPIVersion, &body); err != nil {
 		return nil, err
 	}
 	return &Workspace{ID: body.ID, Name: body.Name, Location: body.Location, CustomerID: body.Properties.CustomerID}, nil
@@ -124,21 +116,14 @@ func (c *Client) GetWorkspace(ctx context.Context, id WorkspaceID) (*Workspace, 
 // workspace: it reads the onboarding state "default", which exists (200)
 // when Sentinel is enabled and is absent (404) when it is not.
 func (c *Client) SentinelOnboarded(ctx context.Context, id WorkspaceID) (bool, error) {
-	const op = "reading the Microsoft Sentinel onboarding state of workspace"
-	if err := id.validate(); err != nil {
-		return false, fmt.Errorf("%s: %w", op, err)
+	// Only the onboarding state document counts, not any page a proxy answers with 200.
+	var state struct {
+		ID string `json:"id"`
 	}
-	path := id.path() + "/providers/" + dataConnectorsNamespace + "/onboardingStates/default"
-	resp, err := c.send(ctx, op, id.String(), http.MethodGet, c.url(path, SecurityInsightsAPIVersion), nil, http.StatusOK)
+	err := c.get(ctx, "reading the Microsoft Sentinel onboarding state of workspace", id,
+		"/providers/"+dataConnectorsNamespace+"/onboardingStates/default", SecurityInsightsAPIVersion, &state)
 	switch {
 	case err == nil:
-		// Only the onboarding state document counts, not any page a proxy answers with 200.
-		var state struct {
-			ID string `json:"id"`
-		}
-		if err := pipeline.DecodeJSON(op+" "+id.String(), resp, &state); err != nil {
-			return false, err
-		}
 		return true, nil
 	case IsNotFound(err):
 		return false, nil
@@ -150,19 +135,32 @@ func (c *Client) SentinelOnboarded(ctx context.Context, id WorkspaceID) (bool, e
 // GetDataConnector reads a data connector of any kind. When the connector
 // does not exist the error satisfies [IsNotFound].
 func (c *Client) GetDataConnector(ctx context.Context, id DataConnectorID) (*DataConnector, error) {
-	const op = "reading data connector"
-	if err := id.validate(); err != nil {
-		return nil, fmt.Errorf("%s: %w", op, err)
-	}
-	resp, err := c.send(ctx, op, id.String(), http.MethodGet, c.url(id.path(), SecurityInsightsAPIVersion), nil, http.StatusOK)
-	if err != nil {
-		return nil, err
-	}
 	var dc DataConnector
-	if err := pipeline.DecodeJSON(op+" "+id.String(), resp, &dc); err != nil {
+	if err := c.get(ctx, "reading data connector", id, "", SecurityInsightsAPIVersion, &dc); err != nil {
 		return nil, err
 	}
 	return &dc, nil
+}
+
+// resourceID is the id of a resource the client reads: it checks itself and
+// names the resource's path.
+type resourceID interface {
+	String() string
+	path() string
+	validate() error
+}
+
+// get reads subpath of the resource id and decodes the JSON answer into v;
+// its errors name op and the id.
+func (c *Client) get(ctx context.Context, op string, id resourceID, subpath, apiVersion string, v any) error {
+	if err := id.validate(); err != nil {
+		return fmt.Errorf("%s: %w", op, err)
+	}
+	resp, err := c.send(ctx, op, id.String(), http.MethodGet, c.url(id.path()+subpath, apiVersion), nil, http.StatusOK)
+	if err != nil {
+		return err
+	}
+	return pipeline.DecodeJSON(op+" "+id.String(), resp, v)
 }
 
 // PutDataConnector creates or updates a data connector with a full body
