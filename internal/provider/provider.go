@@ -1,6 +1,15 @@
 // Package provider is the Terraform layer of terraform-provider-mcas: the provider configuration, the
 // mcas_sentinel_integration resource and the mcas_discovery_streams data source. It speaks schemas and
 // diagnostics; the service clients under internal/clients speak HTTP and JSON.
+//
+// settings.go is the table of the provider's settings: each attribute with its description, its
+// environment variables, its default and its checks, from which the schema (and so the
+// documentation), the reading of the configuration and the environment, and the messages that name a
+// setting are made. config.go turns the settings into a credential and the two service clients.
+// diagnostics.go turns the clients' errors into diagnostics and adds what to do in Terraform: the
+// attributes to check, the permissions, the import instruction when the tenant is already integrated.
+// The resource's schema and plan are in sentinel_integration_resource.go, the data source in
+// discovery_streams_data_source.go.
 package provider
 
 import (

@@ -1,6 +1,9 @@
 // Package validators holds the plan-time checks of attribute values shared by the provider
-// configuration, the resource and the data source. Every message says what was wrong and what a
-// valid value looks like; none repeats a sensitive value.
+// configuration, the resource and the data source. The provider's table of settings also runs them on
+// values that come from environment variables. Where a service client owns a rule (the workspace id,
+// the connector name, the portal URL), the validator wraps the client's check instead of writing the
+// rule again. Every message says what was wrong and what a valid value looks like; none repeats a
+// sensitive value.
 package validators
 
 import (

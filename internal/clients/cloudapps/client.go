@@ -15,6 +15,14 @@
 // portal URL share, so that many objects of one tenant queue instead of
 // collecting HTTP 429 answers. Waiting counts against the caller's deadline;
 // a call whose caller sets no deadline gets [Options.CallTimeout].
+//
+// Requests go out and errors come back through the clients' shared pipeline
+// package: an answer with an unexpected status is an [Error], the same type
+// as the Resource Manager client's, classified by [IsNotFound], [IsConflict],
+// [IsUnauthorized], [IsThrottled] and [IsRefused]. Errors say what the
+// service answered and never name Terraform attributes; the provider adds
+// what to do. [CheckPortalURL] is the one rule for a portal URL, which the
+// provider's validation uses too.
 package cloudapps
 
 import (
