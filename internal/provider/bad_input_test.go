@@ -358,7 +358,7 @@ var badInputs = []badInput{
 		name:      "certificate neither PEM nor base64",
 		config:    withProviderAuth("client_id = \"8f859d2f-03a0-4c08-adcf-9b35b21c9b5b\"\nclient_certificate = \"not base64!\"", ""),
 		summary:   "Invalid client certificate",
-		detail:    "client_certificate (or ARM_CLIENT_CERTIFICATE) is neither PEM text nor base64; encode the PKCS#12 file with `base64 -w0 cert.pfx`, or use client_certificate_path.",
+		detail:    "client_certificate (ARM_CLIENT_CERTIFICATE) is neither PEM text nor base64; encode the PKCS#12 file with `base64 -w0 cert.pfx`, or use client_certificate_path.",
 		attribute: "client_certificate =",
 	},
 	{
@@ -371,7 +371,7 @@ var badInputs = []badInput{
 		name:      "certificate file missing",
 		config:    withProviderAuth("client_id = \"8f859d2f-03a0-4c08-adcf-9b35b21c9b5b\"\nclient_certificate_path = \"/nonexistent/client.pfx\"", ""),
 		summary:   "Unreadable client certificate",
-		detail:    `The client certificate file could not be read: open /nonexistent/client.pfx: no such file or directory. Check client_certificate_path (or ARM_CLIENT_CERTIFICATE_PATH).`,
+		detail:    `The client certificate file could not be read: open /nonexistent/client.pfx: no such file or directory. Check client_certificate_path (ARM_CLIENT_CERTIFICATE_PATH).`,
 		attribute: "client_certificate_path =",
 	},
 

@@ -1,7 +1,6 @@
 package provider
 
 import (
-	"errors"
 	"fmt"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
@@ -22,18 +21,18 @@ func (c *Clients) LogAnalytics() (*loganalytics.Client, error) {
 // pipeline options (transport, telemetry, retries set by the provider's options) of the other
 // clients; without such retries it takes the client's defaults, which wait for the query API's
 // throttling window.
-func (*mcasProvider) newLogAnalyticsClient(clients *Clients, endpoint endpointModel, credential azcore.TokenCredential,
+func newLogAnalyticsClient(clients *Clients, customAudience string, credential azcore.TokenCredential,
 	clientOptions azcore.ClientOptions, noCredential error) (*loganalytics.Client, error) {
 	switch {
 	case credential == nil:
 		return nil, fmt.Errorf("querying Log Analytics needs a Microsoft Entra ID credential, and %w", noCredential)
 	case clients.LogAnalyticsEndpoint == "":
-		return nil, errors.New("the Log Analytics query endpoint is not set: with environment = \"custom\", set endpoint.log_analytics_endpoint " +
-			"(ARM_LOG_ANALYTICS_ENDPOINT) to the cloud's query endpoint, for example https://api.loganalytics.io")
+		return nil, fmt.Errorf("the Log Analytics query endpoint is not set: with environment = \"custom\", set %s "+
+			"to the cloud's query endpoint, for example https://api.loganalytics.io", label("endpoint.log_analytics_endpoint"))
 	}
 	audience := ""
 	if clients.Environment == EnvironmentCustom {
-		audience = stringSetting(endpoint.LogAnalyticsAudience, "ARM_LOG_ANALYTICS_AUDIENCE")
+		audience = customAudience
 	}
 	client, err := loganalytics.NewClient(loganalytics.Options{
 		Endpoint:      clients.LogAnalyticsEndpoint,
@@ -42,7 +41,7 @@ func (*mcasProvider) newLogAnalyticsClient(clients *Clients, endpoint endpointMo
 		ClientOptions: clientOptions,
 	})
 	if err != nil {
-		return nil, fmt.Errorf("building the Log Analytics client from endpoint.log_analytics_endpoint (ARM_LOG_ANALYTICS_ENDPOINT): %w", err)
+		return nil, fmt.Errorf("building the Log Analytics client from %s: %w", label("endpoint.log_analytics_endpoint"), err)
 	}
 	return client, nil
 }

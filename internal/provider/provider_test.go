@@ -16,22 +16,18 @@ import (
 	"github.com/mcas-terraform/terraform-provider-mcas/internal/fakeapi"
 )
 
-// authEnvironment lists the environment variables the provider reads. TestMain clears them so that a
-// developer's or CI machine's settings cannot leak into the tests, which configure everything in HCL.
-var authEnvironment = []string{
-	"MCAS_PORTAL_URL", "MCAS_API_TOKEN", "MCAS_CLOUD_APPS_REQUESTS_PER_MINUTE",
-	"ARM_TENANT_ID", "ARM_CLIENT_ID", "ARM_CLIENT_SECRET",
-	"ARM_CLIENT_CERTIFICATE", "ARM_CLIENT_CERTIFICATE_PATH", "ARM_CLIENT_CERTIFICATE_PASSWORD",
-	"ARM_USE_OIDC", "ARM_OIDC_TOKEN", "ARM_OIDC_TOKEN_FILE_PATH", "AZURE_FEDERATED_TOKEN_FILE",
-	"ARM_OIDC_REQUEST_URL", "ACTIONS_ID_TOKEN_REQUEST_URL", "ARM_OIDC_REQUEST_TOKEN", "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
-	"ARM_ADO_PIPELINE_SERVICE_CONNECTION_ID", "SYSTEM_ACCESSTOKEN", "SYSTEM_OIDCREQUESTURI",
-	"ARM_USE_MSI", "ARM_USE_CLI", "ARM_ENVIRONMENT",
-	"ARM_ACTIVE_DIRECTORY_AUTHORITY_HOST", "ARM_RESOURCE_MANAGER_ENDPOINT", "ARM_RESOURCE_MANAGER_AUDIENCE", "ARM_LOG_ANALYTICS_ENDPOINT", "ARM_LOG_ANALYTICS_AUDIENCE",
-	"IDENTITY_ENDPOINT", "IDENTITY_HEADER", "MSI_ENDPOINT",
-}
+// otherEnvironment lists the environment variables that the provider and the SDK read besides those
+// of the table of settings. TestMain clears both so that a developer's or CI machine's settings cannot
+// leak into the tests, which configure everything in HCL.
+var otherEnvironment = []string{envSystemAccessToken, "SYSTEM_OIDCREQUESTURI", "IDENTITY_ENDPOINT", "IDENTITY_HEADER", "MSI_ENDPOINT"}
 
 func TestMain(m *testing.M) {
-	for _, name := range authEnvironment {
+	for _, s := range settings {
+		for _, name := range s.envs {
+			os.Unsetenv(name)
+		}
+	}
+	for _, name := range otherEnvironment {
 		os.Unsetenv(name)
 	}
 	os.Exit(m.Run())
@@ -78,16 +74,13 @@ provider "mcas" {
     active_directory_authority_host = %q
     resource_manager_endpoint       = %q
     resource_manager_audience       = %q
-    log_analytics_endpoint          = %q
-    log_analytics_audience          = %q
   }
   tenant_id  = %q
   portal_url = %q
   use_cli    = false
 %s
 }
-`, srv.AuthorityHost(), srv.ResourceManagerEndpoint(), fakeapi.ResourceManagerAudience, srv.LogAnalyticsEndpoint(), fakeapi.LogAnalyticsAudience,
-		info.TenantID, info.PortalURL, indent(authAttributes))
+`, srv.AuthorityHost(), srv.ResourceManagerEndpoint(), fakeapi.ResourceManagerAudience, info.TenantID, info.PortalURL, indent(authAttributes))
 }
 
 // secretAuth returns the authentication attributes of the tenant's app with its client secret.

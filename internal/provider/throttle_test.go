@@ -112,12 +112,12 @@ func TestAccCloudAppsThrottle_validation(t *testing.T) {
 			{
 				Config:      withLimit("0"),
 				PlanOnly:    true,
-				ExpectError: errorPattern(`Invalid Cloud Apps request limit.*cloud_apps_requests_per_minute is 0, but it must be between 1 and 1000 requests per minute.*allows 30 per minute`),
+				ExpectError: errorPattern(`Invalid Attribute Value.*cloud_apps_requests_per_minute value must be between 1 and 1000, got: 0`),
 			},
 			{
 				Config:      withLimit("1001"),
 				PlanOnly:    true,
-				ExpectError: errorPattern(`Invalid Cloud Apps request limit.*cloud_apps_requests_per_minute is 1001, but it must be between 1 and 1000`),
+				ExpectError: errorPattern(`Invalid Attribute Value.*cloud_apps_requests_per_minute value must be between 1 and 1000, got: 1001`),
 			},
 			{
 				PreConfig:   func() { t.Setenv("MCAS_CLOUD_APPS_REQUESTS_PER_MINUTE", "thirty") },
@@ -129,7 +129,7 @@ func TestAccCloudAppsThrottle_validation(t *testing.T) {
 				PreConfig:   func() { t.Setenv("MCAS_CLOUD_APPS_REQUESTS_PER_MINUTE", "-5") },
 				Config:      withoutLimit,
 				PlanOnly:    true,
-				ExpectError: errorPattern(`Invalid Cloud Apps request limit.*MCAS_CLOUD_APPS_REQUESTS_PER_MINUTE is -5, but it must be between 1 and 1000`),
+				ExpectError: errorPattern(`Invalid Attribute Value.*From the environment variable MCAS_CLOUD_APPS_REQUESTS_PER_MINUTE: Attribute cloud_apps_requests_per_minute value must be between 1 and 1000, got: -5`),
 			},
 			{
 				// The attribute wins over the environment variable.

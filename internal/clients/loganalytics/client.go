@@ -178,7 +178,7 @@ func (c *Client) query(ctx context.Context, op, workspace, table, kql string, lo
 	case err != nil:
 		sendErr := &pipeline.SendError{Operation: op + " of workspace " + workspace, Service: serviceName, Err: err}
 		if resp := last.response(); resp != nil {
-			sendErr.Last = newError(op, workspace, resp)
+			sendErr.Last = newError(op, workspace, resp).response()
 		}
 		return nil, sendErr
 	}

@@ -64,6 +64,17 @@ func (e *Error) Detail() string {
 	return b.String()
 }
 
+// response returns the answer as the clients' common error, which a [pipeline.SendError] quotes as
+// its last answer.
+func (e *Error) response() *pipeline.ResponseError {
+	message := e.Message
+	if e.Inner != "" {
+		message += " (" + e.Inner + ")"
+	}
+	return &pipeline.ResponseError{Service: serviceName, Operation: e.Operation + " of workspace " + e.Workspace,
+		StatusCode: e.StatusCode, Code: e.Code, Message: message}
+}
+
 // errorDocument is the query API's error, {"error": {"code", "message", "details", "innererror"}}.
 type errorDocument struct {
 	Code       string           `json:"code"`
@@ -136,10 +147,15 @@ func IsThrottled(err error) bool { return hasStatus(err, http.StatusTooManyReque
 // IsNotFound reports whether err is an HTTP 404 answer, such as WorkspaceNotFoundError.
 func IsNotFound(err error) bool { return hasStatus(err, http.StatusNotFound) }
 
-// hasStatus reports whether err is, or wraps as its last answer, an [*Error] with the status.
+// hasStatus reports whether err is an [*Error] with the status, or a request that ended without a
+// usable answer after one with the status.
 func hasStatus(err error, status int) bool {
 	var e *Error
-	return errors.As(err, &e) && e.StatusCode == status
+	if errors.As(err, &e) {
+		return e.StatusCode == status
+	}
+	var last *pipeline.ResponseError
+	return errors.As(err, &last) && last.StatusCode == status
 }
 
 // PartialError is what a 200 answer says about the part of a query that failed: the figures it came

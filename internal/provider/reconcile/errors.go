@@ -165,7 +165,7 @@ func asRouteError(call string, err error) *AgentRouteError {
 		return nil
 	}
 	var apiErr *cloudapps.Error
-	if errors.As(err, &apiErr) {
+	if errors.As(err, &apiErr) && apiErr.Service == cloudapps.ServiceName {
 		switch apiErr.StatusCode {
 		case http.StatusNotFound, http.StatusMethodNotAllowed, http.StatusNotImplemented:
 			return &AgentRouteError{Call: call, StatusCode: apiErr.StatusCode, Err: err}
