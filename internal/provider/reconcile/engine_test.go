@@ -486,7 +486,7 @@ func TestCreate(t *testing.T) {
 			check: func(t *testing.T, _ *services, _ Observed, err error) {
 				e := checkErr[*ExistsError](t, err)
 				if !e.AgentConflict || e.ImportID != connectorID().String() || !cloudapps.IsConflict(err) || MayHaveActed(err) ||
-					!strings.Contains(e.Error(), "answered HTTP 409") {
+					!strings.Contains(e.Error(), "answered HTTP 409 to creating one") {
 					t.Errorf("error %+v", e)
 				}
 			},
