@@ -82,11 +82,11 @@ func TestRunPrintsEnvironmentAndServes(t *testing.T) {
 	for _, line := range exports {
 		names = append(names, strings.SplitN(strings.TrimPrefix(line, "export "), "=", 2)[0])
 	}
-	want := "ARM_ENVIRONMENT ARM_ACTIVE_DIRECTORY_AUTHORITY_HOST ARM_RESOURCE_MANAGER_ENDPOINT ARM_RESOURCE_MANAGER_AUDIENCE ARM_TENANT_ID ARM_CLIENT_ID ARM_CLIENT_SECRET ARM_USE_CLI MCAS_PORTAL_URL SSL_CERT_FILE TF_VAR_workspace_id"
+	want := "ARM_ENVIRONMENT ARM_ACTIVE_DIRECTORY_AUTHORITY_HOST ARM_RESOURCE_MANAGER_ENDPOINT ARM_RESOURCE_MANAGER_AUDIENCE ARM_LOG_ANALYTICS_ENDPOINT ARM_LOG_ANALYTICS_AUDIENCE ARM_TENANT_ID ARM_CLIENT_ID ARM_CLIENT_SECRET ARM_USE_CLI MCAS_PORTAL_URL SSL_CERT_FILE TF_VAR_workspace_id"
 	if strings.Join(names, " ") != want {
 		t.Errorf("exported %v, want %s", names, want)
 	}
-	if env["MCAS_PORTAL_URL"] != ready+"/mcas/fabrikam" || env["ARM_ACTIVE_DIRECTORY_AUTHORITY_HOST"] != ready+"/" {
+	if env["MCAS_PORTAL_URL"] != ready+"/mcas/fabrikam" || env["ARM_ACTIVE_DIRECTORY_AUTHORITY_HOST"] != ready+"/" || env["ARM_LOG_ANALYTICS_ENDPOINT"] != ready+"/loganalytics" {
 		t.Errorf("env = %v, ready at %s", env, ready)
 	}
 	if !strings.HasSuffix(env["TF_VAR_workspace_id"], "/providers/Microsoft.OperationalInsights/workspaces/law-sentinel-fabrikam") {

@@ -143,14 +143,61 @@ func (s *Server) handleAdmin(r *http.Request) (int, any, error) {
 		var req struct {
 			ID              string `json:"id"`
 			SentinelEnabled *bool  `json:"sentinel_enabled"`
+			QueryAccess     *bool  `json:"query_access"`
 		}
 		if err := decodeJSON(r, &req); err != nil {
 			return 0, nil, err
 		}
-		if req.SentinelEnabled == nil {
-			return 0, nil, badRequest(`the body needs "sentinel_enabled": true or false`)
+		if req.SentinelEnabled == nil && req.QueryAccess == nil {
+			return 0, nil, badRequest(`the body needs "sentinel_enabled" or "query_access": true or false`)
 		}
-		return okOrError(s.SetSentinelEnabled(req.ID, *req.SentinelEnabled), http.StatusNoContent, nil)
+		if req.SentinelEnabled != nil {
+			if err := s.SetSentinelEnabled(req.ID, *req.SentinelEnabled); err != nil {
+				return okOrError(err, 0, nil)
+			}
+		}
+		if req.QueryAccess != nil {
+			return okOrError(s.SetQueryAccess(req.ID, *req.QueryAccess), http.StatusNoContent, nil)
+		}
+		return http.StatusNoContent, nil, nil
+	case route(http.MethodGet, "clock"):
+		return http.StatusOK, s.adminClock(), nil
+	case route(http.MethodPost, "clock"):
+		var req struct {
+			Advance string `json:"advance"`
+		}
+		if err := decodeJSON(r, &req); err != nil {
+			return 0, nil, err
+		}
+		d, err := time.ParseDuration(req.Advance)
+		if err != nil {
+			return 0, nil, badRequest(`the body needs "advance": a duration such as "20m" or "1h30m" (%s)`, err)
+		}
+		if _, err := s.AdvanceClock(d); err != nil {
+			return 0, nil, badRequest("%s", err)
+		}
+		return http.StatusOK, s.adminClock(), nil
+	case route(http.MethodGet, "ingestion"):
+		periods := s.IngestionPeriods(r.URL.Query().Get("workspace"))
+		if periods == nil {
+			return 0, nil, notFound("workspace %q is unknown; pass its ARM id as ?workspace=", r.URL.Query().Get("workspace"))
+		}
+		return http.StatusOK, map[string]any{"delay_seconds": s.IngestionDelay().Seconds(), "periods": periods}, nil
+	case route(http.MethodPut, "ingestion"):
+		var req struct {
+			Delay string `json:"delay"`
+		}
+		if err := decodeJSON(r, &req); err != nil {
+			return 0, nil, err
+		}
+		d, err := time.ParseDuration(req.Delay)
+		if err != nil {
+			return 0, nil, badRequest(`the body needs "delay": a duration such as "15m" (%s)`, err)
+		}
+		if err := s.SetIngestionDelay(d); err != nil {
+			return 0, nil, badRequest("%s", err)
+		}
+		return http.StatusOK, map[string]any{"delay_seconds": d.Seconds()}, nil
 	case route(http.MethodGet, "throttle"):
 		return http.StatusOK, s.adminThrottle(), nil
 	case route(http.MethodPut, "throttle"):
@@ -202,6 +249,17 @@ func (s *Server) handleAdmin(r *http.Request) (int, any, error) {
 		return s.adminAccessToken(r)
 	}
 	return 0, nil, notFound("no admin endpoint %s %s; see internal/fakeapi/README.md", r.Method, r.URL.Path)
+}
+
+// adminClock is the JSON form of the fake's clock.
+func (s *Server) adminClock() map[string]any {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return map[string]any{
+		"now":                     s.nowLocked().Format(time.RFC3339Nano),
+		"offset_seconds":          s.clockOffset.Seconds(),
+		"ingestion_delay_seconds": s.ingestionDelay.Seconds(),
+	}
 }
 
 // decodeJSON decodes a request body strictly (unknown fields are refused).

@@ -3,6 +3,7 @@ package fakeapi
 import (
 	"bufio"
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"net"
 	"net/http"
@@ -31,6 +32,10 @@ const (
 	// FaultWrongContentType processes the request normally but answers, with the same status, a
 	// text/html content type and an HTML body, as a proxy's error page would.
 	FaultWrongContentType FaultKind = "wrong_content_type"
+	// FaultPartialResult processes a Log Analytics query normally and answers its tables with the
+	// PartialError that the query API adds to a 200 when part of a query failed (see partialError);
+	// other requests are processed normally.
+	FaultPartialResult FaultKind = "partial_result"
 )
 
 // Fault affects the next Count requests matching Method ("" = any) and PathPattern (a regular
@@ -62,15 +67,15 @@ func (s *Server) InjectFault(f Fault) (string, error) {
 	switch f.Kind {
 	case "":
 		if f.Latency <= 0 {
-			return "", fmt.Errorf("a fault without a Kind must have a positive Latency; set Kind to one of status, reset, truncate, malformed_json, wrong_content_type")
+			return "", fmt.Errorf("a fault without a Kind must have a positive Latency; set Kind to one of status, reset, truncate, malformed_json, wrong_content_type, partial_result")
 		}
 	case FaultStatus:
 		if f.Status < 100 || f.Status > 599 {
 			return "", fmt.Errorf("a %s fault needs a Status between 100 and 599, got %d", FaultStatus, f.Status)
 		}
-	case FaultReset, FaultTruncate, FaultMalformedJSON, FaultWrongContentType:
+	case FaultReset, FaultTruncate, FaultMalformedJSON, FaultWrongContentType, FaultPartialResult:
 	default:
-		return "", fmt.Errorf("fault kind %q is unknown; expected status, reset, truncate, malformed_json or wrong_content_type", f.Kind)
+		return "", fmt.Errorf("fault kind %q is unknown; expected status, reset, truncate, malformed_json, wrong_content_type or partial_result", f.Kind)
 	}
 	if f.Latency < 0 {
 		return "", fmt.Errorf("fault latency %s is negative", f.Latency)
@@ -189,6 +194,18 @@ func (s *Server) serveWithFaults(w *statusRecorder, r *http.Request, f *Fault) {
 		_, _ = out.WriteString("\r\n")
 		_, _ = out.Write(buf.body.Bytes()[:buf.body.Len()/2])
 		_ = out.Flush()
+	case FaultPartialResult:
+		buf := newBufferedResponse()
+		s.route(buf, r)
+		buf.WriteHeader(http.StatusOK) // No effect when the handler wrote a status.
+		body := buf.body.Bytes()
+		if apiOf(r.URL.Path) == apiLogAnalytics && buf.status == http.StatusOK {
+			body = withPartialError(body)
+		}
+		for k, v := range buf.header {
+			w.Header()[k] = v
+		}
+		writeBody(w, buf.status, buf.header.Get("Content-Type"), body)
 	case FaultWrongContentType:
 		buf := newBufferedResponse()
 		s.route(buf, r)
@@ -197,6 +214,35 @@ func (s *Server) serveWithFaults(w *statusRecorder, r *http.Request, f *Fault) {
 			buf.status, http.StatusText(buf.status))
 		writeBody(w, buf.status, "text/html; charset=utf-8", []byte(html))
 	}
+}
+
+// withPartialError adds to a query answer the error of a partial result, in the shape the query API
+// gives it (a PartialError whose details hold the engine's errors, as quoted in
+// Azure/azure-sdk-for-python#25137); the tables are kept, as the service keeps what it computed.
+func withPartialError(body []byte) []byte {
+	var answer map[string]any
+	if json.Unmarshal(body, &answer) != nil {
+		return body
+	}
+	answer["error"] = map[string]any{
+		"code":    "PartialError",
+		"message": "There were some errors when processing your query.",
+		"details": []any{map[string]any{
+			"code":    "EngineError",
+			"message": "Something went wrong processing your query on the server.",
+			"innererror": map[string]any{
+				"code":         "-2133196797",
+				"message":      "Query execution has exceeded the allowed limits (80DA0003): the query was cancelled on one of the storage nodes before it finished.",
+				"severity":     2,
+				"severityName": "Error",
+			},
+		}},
+	}
+	out, err := json.Marshal(answer)
+	if err != nil {
+		return body
+	}
+	return out
 }
 
 // looksLikeJSON reports whether a fault body looks like JSON, to choose its content type.

@@ -55,6 +55,12 @@ type Options struct {
 	CloudAppsRateWindow time.Duration
 	// ConnectorPageSize is the number of data connectors per list page; default 4.
 	ConnectorPageSize int
+	// IngestionDelay is the time between the start of forwarding and the first rows in the
+	// workspace's tables; default DefaultIngestionDelay (15 minutes), negative means none.
+	IngestionDelay time.Duration
+	// LogAnalyticsRateLimit is the number of Log Analytics queries allowed per user and 30 seconds;
+	// default 200, negative means unlimited.
+	LogAnalyticsRateLimit int
 	// Logf, when set, receives one line per request (e.g. t.Logf); it never receives secrets.
 	Logf func(format string, args ...any)
 }
@@ -91,6 +97,11 @@ type Server struct {
 	faults     []*activeFault
 	faultSeq   int
 	requests   []Request
+
+	clockOffset    time.Duration // how far AdvanceClock moved the fake's clock
+	ingestionDelay time.Duration
+	laRateLimit    int
+	laRecent       map[string][]time.Time // Log Analytics queries per user inside the throttle window
 }
 
 // Start starts a server and returns once it accepts connections.
@@ -119,6 +130,12 @@ func Start(opts Options) (*Server, error) {
 		pageSize:               opts.ConnectorPageSize,
 		rateLimit:              opts.CloudAppsRateLimit,
 		rateWindow:             defaultDuration(opts.CloudAppsRateWindow, time.Minute),
+		ingestionDelay:         max(defaultDuration(opts.IngestionDelay, DefaultIngestionDelay), 0),
+		laRateLimit:            opts.LogAnalyticsRateLimit,
+		laRecent:               map[string][]time.Time{},
+	}
+	if s.laRateLimit == 0 {
+		s.laRateLimit = defaultLogAnalyticsRateLimit
 	}
 	if s.pageSize == 0 {
 		s.pageSize = 4
@@ -288,6 +305,15 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	tenantName := s.tenantOfRequest(r)
 	tokenTenant, tokenAppID := s.credentialOwner(r.Header.Get("Authorization"))
 	s.serveWithFaults(rec, r, s.takeFault(r.Method, r.URL.Path))
+	if api := apiOf(r.URL.Path); r.Method != http.MethodGet && (api == apiARM || api == apiCloudApps) {
+		// A write may have started or stopped the forwarding of data into a workspace of the tenant it
+		// concerned; token requests and the like change nothing.
+		s.mu.Lock()
+		if t := s.tenantByName(tenantName); t != nil {
+			t.observeIngestion(s.nowLocked())
+		}
+		s.mu.Unlock()
+	}
 
 	req := Request{Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Status: rec.status, Tenant: tenantName,
 		TokenTenant: tokenTenant, TokenAppID: tokenAppID, Time: received}
@@ -312,9 +338,11 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request) {
 		s.serveManagedIdentity(w, r)
 	case apiAzureDevOps:
 		s.serveAzureDevOps(w, r)
+	case apiLogAnalytics:
+		s.serveLogAnalytics(w, r)
 	default:
 		writeARMError(w, http.StatusNotFound, "NotFound", fmt.Sprintf(
-			"The fake API server has no endpoint %s. It serves /{tenant}/oauth2/v2.0/token, /subscriptions/..., /mcas/{tenant}/api/..., /oidc/..., /msi/{tenant}/token, /devops/... and /admin/.",
+			"The fake API server has no endpoint %s. It serves /{tenant}/oauth2/v2.0/token, /subscriptions/..., /mcas/{tenant}/api/..., /loganalytics/v1/..., /oidc/..., /msi/{tenant}/token, /devops/... and /admin/.",
 			r.URL.Path))
 	}
 }
@@ -330,6 +358,7 @@ const (
 	apiOIDC
 	apiManagedIdentity
 	apiAzureDevOps
+	apiLogAnalytics
 )
 
 var entraPathRE = regexp.MustCompile(`^/[^/]+/(oauth2/v2\.0/token|v2\.0/\.well-known/openid-configuration|discovery/v2\.0/keys)/?$`)
@@ -345,6 +374,8 @@ func apiOf(path string) api {
 		return apiAzureDevOps
 	case strings.HasPrefix(path, "/mcas/"):
 		return apiCloudApps
+	case path == logAnalyticsPrefix || strings.HasPrefix(path, logAnalyticsPrefix+"/"):
+		return apiLogAnalytics
 	case len(path) >= len("/subscriptions/") && strings.EqualFold(path[:len("/subscriptions/")], "/subscriptions/"):
 		return apiARM
 	case entraPathRE.MatchString(path):
@@ -374,6 +405,10 @@ func (s *Server) tenantOfRequest(r *http.Request) string {
 		t = s.tenantByName(segs[1])
 	case apiAzureDevOps:
 		t, _ = s.serviceConnection(r.URL.Query().Get("serviceConnectionId"))
+	case apiLogAnalytics:
+		if m := logAnalyticsQueryPathRE.FindStringSubmatch(strings.TrimPrefix(r.URL.Path, logAnalyticsPrefix)); m != nil {
+			t, _ = s.workspaceByCustomerID(m[1])
+		}
 	}
 	if t == nil {
 		return ""
@@ -567,6 +602,8 @@ func (s *Server) Env(tenant string) [][2]string {
 		{"ARM_ACTIVE_DIRECTORY_AUTHORITY_HOST", s.AuthorityHost()},
 		{"ARM_RESOURCE_MANAGER_ENDPOINT", s.ResourceManagerEndpoint()},
 		{"ARM_RESOURCE_MANAGER_AUDIENCE", ResourceManagerAudience},
+		{"ARM_LOG_ANALYTICS_ENDPOINT", s.LogAnalyticsEndpoint()},
+		{"ARM_LOG_ANALYTICS_AUDIENCE", LogAnalyticsAudience},
 		{"ARM_TENANT_ID", info.TenantID},
 		{"ARM_CLIENT_ID", info.ClientID},
 		{"ARM_CLIENT_SECRET", info.ClientSecret},

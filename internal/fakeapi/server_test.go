@@ -148,6 +148,8 @@ func TestEnv(t *testing.T) {
 		{"ARM_ACTIVE_DIRECTORY_AUTHORITY_HOST", s.URL() + "/"},
 		{"ARM_RESOURCE_MANAGER_ENDPOINT", s.URL()},
 		{"ARM_RESOURCE_MANAGER_AUDIENCE", "https://management.core.windows.net/"},
+		{"ARM_LOG_ANALYTICS_ENDPOINT", s.URL() + "/loganalytics"},
+		{"ARM_LOG_ANALYTICS_AUDIENCE", "https://api.loganalytics.io"},
 		{"ARM_TENANT_ID", info.TenantID},
 		{"ARM_CLIENT_ID", info.ClientID},
 		{"ARM_CLIENT_SECRET", info.ClientSecret},

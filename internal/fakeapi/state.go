@@ -74,6 +74,7 @@ func (s *Server) PutStream(tenant string, st Stream) error {
 		return err
 	}
 	t.putStream(st)
+	s.observeIngestionLocked()
 	return nil
 }
 
@@ -90,6 +91,7 @@ func (s *Server) DeleteStream(tenant, id string) error {
 		return notFoundf("tenant %q has no stream %q", tenant, id)
 	}
 	t.streams = append(t.streams[:i], t.streams[i+1:]...)
+	s.observeIngestionLocked()
 	return nil
 }
 
@@ -124,6 +126,7 @@ func (s *Server) PutAgent(tenant string, a Agent) error {
 		return err
 	}
 	t.agents[a.ID] = &a
+	s.observeIngestionLocked()
 	return nil
 }
 
@@ -140,6 +143,7 @@ func (s *Server) DeleteAgent(tenant, id string) error {
 		return notFoundf("tenant %q has no SIEM agent %q", tenant, id)
 	}
 	delete(t.agents, key)
+	s.observeIngestionLocked()
 	return nil
 }
 
@@ -230,9 +234,11 @@ func (s *Server) PutDataConnector(connectorID string, body json.RawMessage) erro
 	now := time.Now()
 	if c := ws.connectors[strings.ToLower(name)]; c != nil {
 		c.update(fields, by, "User", now)
+		s.observeIngestionLocked()
 		return nil
 	}
 	ws.connectors[strings.ToLower(name)] = newDataConnector(name, fields, by, "User", now)
+	s.observeIngestionLocked()
 	return nil
 }
 
@@ -248,6 +254,7 @@ func (s *Server) DeleteDataConnector(connectorID string) error {
 		return notFoundf("data connector %q does not exist in workspace %q", name, ws.name)
 	}
 	delete(ws.connectors, strings.ToLower(name))
+	s.observeIngestionLocked()
 	return nil
 }
 
@@ -260,6 +267,7 @@ func (s *Server) SetSentinelEnabled(workspaceID string, enabled bool) error {
 		return err
 	}
 	ws.sentinel = enabled
+	s.observeIngestionLocked()
 	return nil
 }
 

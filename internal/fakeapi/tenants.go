@@ -157,6 +157,10 @@ func (s *Server) addTenants(specs []TenantSpec) ([]*tenant, error) {
 	s.index = index
 	s.tenants = append(s.tenants, added...)
 	sort.Slice(s.tenants, func(i, j int) bool { return s.tenants[i].name < s.tenants[j].name })
+	observed := s.nowLocked()
+	for _, t := range added {
+		t.observeIngestion(observed)
+	}
 	return added, nil
 }
 

@@ -356,6 +356,10 @@ type workspace struct {
 	id, name, resourceGroup, customerID, location string
 	sentinel                                      bool
 	connectors                                    map[string]*dataConnector // lower-case name -> connector
+	// queryAccess is whether the tenant's callers may query the workspace's logs (SetQueryAccess).
+	queryAccess bool
+	// ingestion holds the periods during which sources wrote into the workspace's tables, oldest first.
+	ingestion []*ingestionPeriod
 }
 
 // app is an app registration with its credentials.
@@ -509,6 +513,7 @@ func (t *tenant) newWorkspace(spec WorkspaceSpec, now time.Time) (*workspace, er
 		location:      defaultString(spec.Location, "westeurope"),
 		sentinel:      spec.SentinelEnabled,
 		connectors:    map[string]*dataConnector{},
+		queryAccess:   true,
 	}
 	if err := validateUUID("customer_id", w.customerID); err != nil {
 		return nil, err

@@ -21,6 +21,7 @@ import (
 	"github.com/mcas-terraform/terraform-provider-mcas/internal/auth"
 	"github.com/mcas-terraform/terraform-provider-mcas/internal/clients/cloudapps"
 	"github.com/mcas-terraform/terraform-provider-mcas/internal/clients/httplog"
+	"github.com/mcas-terraform/terraform-provider-mcas/internal/clients/loganalytics"
 	"github.com/mcas-terraform/terraform-provider-mcas/internal/clients/resourcemanager"
 )
 
@@ -65,6 +66,8 @@ type Clients struct {
 	resourceManagerErr error
 	cloudApps          *cloudapps.Client
 	cloudAppsErr       error
+	logAnalytics       *loganalytics.Client
+	logAnalyticsErr    error
 
 	// tenants builds the clients of objects that name another tenant or portal (ForTenant).
 	tenants *tenantClients
@@ -132,6 +135,7 @@ func (p *mcasProvider) Configure(ctx context.Context, req provider.ConfigureRequ
 	} else {
 		clients.resourceManagerErr = noCredential
 	}
+	clients.logAnalytics, clients.logAnalyticsErr = newLogAnalyticsClient(clients, values.text("endpoint.log_analytics_audience"), credential, clientOptions, noCredential)
 
 	portalURL, apiToken := values.text("portal_url"), values.text("api_token")
 	cloudAppsOptions := clientOptions
@@ -225,14 +229,16 @@ func (p *mcasProvider) resolve(values settingValues, diags *diag.Diagnostics) (*
 				cloud.ResourceManager: {Endpoint: strings.TrimSuffix(rmEndpoint, "/"), Audience: rmAudience},
 			},
 		}
-		clients.LogAnalyticsEndpoint = laEndpoint
 	}
 	if environment != EnvironmentCustom {
-		if (authority != "" || rmEndpoint != "" || rmAudience != "" || laEndpoint != "") && values.endpointConfigured {
+		if (authority != "" || rmEndpoint != "" || rmAudience != "" || laEndpoint != "" || values.text("endpoint.log_analytics_audience") != "") && values.endpointConfigured {
 			diags.AddAttributeError(path.Root(endpointBlock), "Endpoints need the custom environment",
 				fmt.Sprintf("endpoint is set, but environment is %q, whose endpoints are built in. Set environment = \"custom\" to use your own endpoints, or remove the endpoint block.", environment))
 		}
-		clients.LogAnalyticsEndpoint = logAnalyticsEndpoints[environment]
+	}
+	clients.LogAnalyticsEndpoint = logAnalyticsEndpoints[environment]
+	if environment == EnvironmentCustom {
+		clients.LogAnalyticsEndpoint = laEndpoint
 	}
 	s.DisableInstanceDiscovery = environment == EnvironmentCustom || !microsoftAuthorityHosts[hostOf(s.Cloud.ActiveDirectoryAuthorityHost)]
 	return clients, s

@@ -29,69 +29,92 @@ func providerClients(providerData any) (*Clients, diag.Diagnostics) {
 	return clients, diags
 }
 
-// cloudAppsDiagnostic turns a Cloud Apps client error into a diagnostic that says what to do.
+// serviceAnswer returns the answer of either service that err reports, or nil. The clients say what
+// the service answered; the diagnostics below add what to do about it in Terraform.
+func serviceAnswer(err error) *resourcemanager.Error {
+	var answer *resourcemanager.Error
+	if errors.As(err, &answer) {
+		return answer
+	}
+	return nil
+}
+
+// withAdvice is a diagnostic whose detail is the error followed by a paragraph of advice.
+func withAdvice(summary string, err error, advice string, args ...any) diag.Diagnostic {
+	return diag.NewErrorDiagnostic(summary, fmt.Sprintf("%v\n\n", err)+fmt.Sprintf(advice, args...))
+}
+
+// cloudAppsDiagnostic turns a Defender for Cloud Apps error into a diagnostic that says what to do.
+// Its advice on HTTP 403 is that of the discovery streams; integrationDiagnostic gives the SIEM
+// agents'.
 func cloudAppsDiagnostic(summary string, err error) diag.Diagnostic {
-	var apiErr *cloudapps.Error
-	isAPI := errors.As(err, &apiErr)
 	switch {
 	case cloudapps.IsThrottled(err):
-		return diag.NewErrorDiagnostic(summary+": throttled by Defender for Cloud Apps",
-			fmt.Sprintf("%v\n\nThe Cloud Apps API allows 30 requests per minute per tenant and the provider already retried with back-off. "+
+		return withAdvice(summary+": throttled by Defender for Cloud Apps", err,
+			"The Cloud Apps API allows %d requests per minute per tenant and the provider already retried with back-off. "+
 				"Wait a minute and run again. If it keeps happening, other automation (or several provider aliases) shares the tenant's "+
-				"budget: lower cloud_apps_requests_per_minute (MCAS_CLOUD_APPS_REQUESTS_PER_MINUTE) so that together they stay under 30, "+
-				"or run fewer operations at once (terraform apply -parallelism=1).", err))
-	case cloudapps.IsUnauthorized(err) && isAPI && apiErr.StatusCode == 401:
-		return diag.NewErrorDiagnostic(summary+": Defender for Cloud Apps rejected the credentials",
-			fmt.Sprintf("%v\n\nCheck that api_token (MCAS_API_TOKEN) is a valid, unrevoked token of this tenant, or, without api_token, that the "+
-				"Microsoft Entra ID credential belongs to the tenant of portal_url (MCAS_PORTAL_URL).", err))
-	case cloudapps.IsUnauthorized(err):
-		return diag.NewErrorDiagnostic(summary+": Defender for Cloud Apps denied access",
-			fmt.Sprintf("%v\n\nThe caller is authenticated but not allowed. With a Microsoft Entra ID credential, grant the app registration "+
-				"the Microsoft Cloud App Security application permissions it needs (Discovery.read to list streams, Settings.manage for SIEM agents) "+
-				"and admin consent; the signed-in user or app needs at least the Security Administrator role. Also check the tenant's "+
-				"Defender for Cloud Apps license.", err))
+				"budget: lower %s so that together they stay under %d, or run fewer operations at once (terraform apply -parallelism=1).",
+			cloudapps.DefaultRequestsPerMinute, label("cloud_apps_requests_per_minute"), cloudapps.DefaultRequestsPerMinute)
+	case !cloudapps.IsUnauthorized(err):
+		return diag.NewErrorDiagnostic(summary, err.Error())
+	case serviceAnswer(err).StatusCode == http.StatusUnauthorized:
+		return withAdvice(summary+": Defender for Cloud Apps rejected the credentials", err,
+			"Check that %s is a valid, unrevoked token of this tenant, or, without api_token, that the Microsoft Entra ID credential "+
+				"belongs to the tenant of %s.", label("api_token"), label("portal_url"))
+	default:
+		return withAdvice(summary+": Defender for Cloud Apps denied access", err,
+			"The caller is authenticated but not allowed to read discovery data. With a Microsoft Entra ID credential, grant the app "+
+				"registration the Discovery.read application permission of Microsoft Cloud App Security, with admin consent; with "+
+				"api_token, use a token of a user with at least the Security Administrator role. Also check the tenant's Defender for "+
+				"Cloud Apps license.")
+	}
+}
+
+// integrationDiagnostic turns an error of either service, met while managing the integration, into a
+// diagnostic that says what to do.
+func integrationDiagnostic(summary string, err error) diag.Diagnostic {
+	answer := serviceAnswer(err)
+	switch {
+	case answer == nil:
+		return diag.NewErrorDiagnostic(summary, err.Error())
+	case answer.Service == cloudapps.ServiceName && answer.StatusCode == http.StatusForbidden:
+		return withAdvice(summary+": Defender for Cloud Apps denied access", err,
+			"Microsoft documents no permission for the SIEM agents. The way with public evidence is %s, a legacy API token "+
+				"of a user with at least the Security Administrator role in the tenant; whether any application permission of "+
+				"Microsoft Cloud App Security allows a Microsoft Entra ID credential to manage the SIEM agent is not confirmed. "+
+				"Also check the tenant's Defender for Cloud Apps license.", label("api_token"))
+	case answer.Service == cloudapps.ServiceName:
+		return cloudAppsDiagnostic(summary, err)
+	case strings.EqualFold(answer.Code, "InvalidLicense"):
+		return withAdvice(summary+": Defender for Cloud Apps license missing", err,
+			"Microsoft Sentinel refused the Defender for Cloud Apps data connector because the tenant has no valid license for it. "+
+				"The tenant needs a Microsoft Defender for Cloud Apps license (for example Microsoft 365 E5 or EMS E5) and admin "+
+				"consent; assign one, wait for it to take effect, then apply again.")
+	case strings.EqualFold(answer.Code, "AuthorizationFailed") || answer.StatusCode == http.StatusForbidden:
+		return withAdvice(summary+": permission missing", err,
+			"The identity Terraform runs as is not allowed this operation on the workspace. Give it a role that may read the "+
+				"workspace and read and write its Microsoft Sentinel data connectors (for example Microsoft Sentinel Contributor on "+
+				"the workspace), and make sure it is at least Security Administrator in the tenant, as the integration requires; "+
+				"then apply again.")
+	case answer.StatusCode == http.StatusTooManyRequests:
+		return withAdvice(summary+": throttled by Azure Resource Manager", err,
+			"Azure Resource Manager kept answering HTTP 429 after the provider's retries, which honour its Retry-After. Wait a "+
+				"few minutes and run again, or run fewer operations at once (terraform apply -parallelism=2).")
+	case strings.EqualFold(answer.Code, "InvalidAuthenticationTokenTenant"):
+		return withAdvice(summary+": workspace in another tenant", err,
+			"The workspace's subscription belongs to a different Microsoft Entra tenant than the integration's tenant_id (the "+
+				"provider's tenant_id unless the resource sets its own). Set the resource's tenant_id and portal_url to the workspace's "+
+				"tenant, with that tenant in the provider's additional_tenant_ids, or use a provider configured for that tenant.")
 	default:
 		return diag.NewErrorDiagnostic(summary, err.Error())
 	}
 }
 
-// integrationDiagnostic turns an error of either service into a diagnostic that says what to do.
-func integrationDiagnostic(summary string, err error) diag.Diagnostic {
-	var armErr *resourcemanager.Error
-	if errors.As(err, &armErr) {
-		switch {
-		case strings.EqualFold(armErr.Code, "InvalidLicense"):
-			return diag.NewErrorDiagnostic(summary+": Defender for Cloud Apps license missing",
-				fmt.Sprintf("%v\n\nMicrosoft Sentinel refused the Defender for Cloud Apps data connector because the tenant has no valid "+
-					"license for it. The tenant needs a Microsoft Defender for Cloud Apps license (for example Microsoft 365 E5 or EMS E5) and "+
-					"admin consent; assign one, wait for it to take effect, then apply again.", err))
-		case strings.EqualFold(armErr.Code, "AuthorizationFailed") || armErr.StatusCode == http.StatusForbidden:
-			return diag.NewErrorDiagnostic(summary+": permission missing",
-				fmt.Sprintf("%v\n\nThe identity Terraform runs as is not allowed this operation on the workspace. Give it a role that may "+
-					"read the workspace and read and write its Microsoft Sentinel data connectors (for example Microsoft Sentinel Contributor "+
-					"on the workspace), and make sure it is at least Security Administrator in the tenant, as the integration requires; "+
-					"then apply again.", err))
-		case armErr.StatusCode == http.StatusTooManyRequests:
-			return diag.NewErrorDiagnostic(summary+": throttled by Azure Resource Manager",
-				fmt.Sprintf("%v\n\nAzure Resource Manager kept answering HTTP 429 after the provider's retries, which honour its "+
-					"Retry-After. Wait a few minutes and run again, or run fewer operations at once (terraform apply -parallelism=2).", err))
-		case strings.EqualFold(armErr.Code, "InvalidAuthenticationTokenTenant"):
-			return diag.NewErrorDiagnostic(summary+": workspace in another tenant",
-				fmt.Sprintf("%v\n\nThe workspace's subscription belongs to a different Microsoft Entra tenant than the integration's "+
-					"tenant_id (the provider's tenant_id unless the resource sets its own). Set the resource's tenant_id and portal_url to the "+
-					"workspace's tenant, with that tenant in the provider's additional_tenant_ids, or use a provider configured for that tenant.", err))
-		}
-		return diag.NewErrorDiagnostic(summary, err.Error())
-	}
-	var caErr *cloudapps.Error
-	if errors.As(err, &caErr) {
-		if caErr.StatusCode == http.StatusForbidden {
-			return diag.NewErrorDiagnostic(summary+": Defender for Cloud Apps denied access",
-				fmt.Sprintf("%v\n\nManaging the Sentinel SIEM agent needs at least the Security Administrator role in the tenant, and with a "+
-					"Microsoft Entra ID credential the Settings.manage application permission of Microsoft Cloud App Security with admin "+
-					"consent. Also check the tenant's Defender for Cloud Apps license.", err))
-		}
-		return cloudAppsDiagnostic(summary, err)
-	}
-	return diag.NewErrorDiagnostic(summary, err.Error())
+// alreadyIntegratedDiagnostic reports that the tenant is already integrated, as what says, and how
+// to bring the integration under Terraform by importing it by importID.
+func alreadyIntegratedDiagnostic(what, importID string) diag.Diagnostic {
+	return diag.NewErrorDiagnostic("Microsoft Sentinel integration already exists",
+		what+" To manage it with Terraform, import it:\n\n  terraform import mcas_sentinel_integration.<name> "+importID+
+			"\n\nor add an import block:\n\n  import {\n    to = mcas_sentinel_integration.<name>\n    id = "+
+			fmt.Sprintf("%q", importID)+"\n  }\n\nthen plan and apply again.")
 }

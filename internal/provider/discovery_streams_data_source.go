@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/setvalidator"
-	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -41,21 +40,34 @@ type discoveryStreamsModel struct {
 	IDs          types.List   `tfsdk:"ids"`
 }
 
-// streamAttrTypes is the object type of one element of streams.
-var streamAttrTypes = map[string]attr.Type{
-	"id":                 types.StringType,
-	"display_name":       types.StringType,
-	"type":               types.StringType,
-	"log_type":           types.Int64Type,
-	"receiver_type":      types.StringType,
-	"global_aggregated":  types.BoolType,
-	"created":            types.StringType,
-	"last_modified":      types.StringType,
-	"last_data_received": types.StringType,
+// streamModel is one element of streams.
+type streamModel struct {
+	ID               string       `tfsdk:"id"`
+	DisplayName      string       `tfsdk:"display_name"`
+	Type             string       `tfsdk:"type"`
+	LogType          int64        `tfsdk:"log_type"`
+	ReceiverType     string       `tfsdk:"receiver_type"`
+	GlobalAggregated bool         `tfsdk:"global_aggregated"`
+	Created          types.String `tfsdk:"created"`
+	LastModified     types.String `tfsdk:"last_modified"`
+	LastDataReceived types.String `tfsdk:"last_data_received"`
+}
+
+// streamAttributes is the schema of one element of streams, from which its object type is derived.
+var streamAttributes = map[string]schema.Attribute{
+	"id":                 schema.StringAttribute{Computed: true, MarkdownDescription: "Stream id (24 hexadecimal characters)."},
+	"display_name":       schema.StringAttribute{Computed: true, MarkdownDescription: "Name shown in the portal."},
+	"type":               schema.StringAttribute{Computed: true, MarkdownDescription: "`input` (a log collector or data source), `view` (created in the portal), `snapshot`, or `unknown`."},
+	"log_type":           schema.Int64Attribute{Computed: true, MarkdownDescription: "Log format number, for example 112 for Palo Alto or 120 for Zscaler."},
+	"receiver_type":      schema.StringAttribute{Computed: true, MarkdownDescription: "How logs are received, for example `syslog` or `ftp`."},
+	"global_aggregated":  schema.BoolAttribute{Computed: true, MarkdownDescription: "Whether this is the aggregate of all streams (the built-in \"Global View\")."},
+	"created":            schema.StringAttribute{Computed: true, MarkdownDescription: "Creation time (RFC 3339)."},
+	"last_modified":      schema.StringAttribute{Computed: true, MarkdownDescription: "Last modification time (RFC 3339)."},
+	"last_data_received": schema.StringAttribute{Computed: true, MarkdownDescription: "When data last arrived (RFC 3339); null when none has."},
 }
 
 // streamTypes maps the API's streamType numbers to the names the data source exposes.
-var streamTypes = map[int]string{1: "input", 3: "view", 5: "snapshot"}
+var streamTypes = map[int]string{cloudapps.StreamTypeInput: "input", cloudapps.StreamTypeView: "view", cloudapps.StreamTypeSnapshot: "snapshot"}
 
 func (d *discoveryStreamsDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
 	resp.TypeName = req.ProviderTypeName + "_discovery_streams"
@@ -99,19 +111,7 @@ func (d *discoveryStreamsDataSource) Schema(_ context.Context, _ datasource.Sche
 			"streams": schema.ListNestedAttribute{
 				Computed:            true,
 				MarkdownDescription: "The streams, ordered by display name and then id.",
-				NestedObject: schema.NestedAttributeObject{
-					Attributes: map[string]schema.Attribute{
-						"id":                 schema.StringAttribute{Computed: true, MarkdownDescription: "Stream id (24 hexadecimal characters)."},
-						"display_name":       schema.StringAttribute{Computed: true, MarkdownDescription: "Name shown in the portal."},
-						"type":               schema.StringAttribute{Computed: true, MarkdownDescription: "`input` (a log collector or data source), `view` (created in the portal), `snapshot`, or `unknown`."},
-						"log_type":           schema.Int64Attribute{Computed: true, MarkdownDescription: "Log format number, for example 112 for Palo Alto or 120 for Zscaler."},
-						"receiver_type":      schema.StringAttribute{Computed: true, MarkdownDescription: "How logs are received, for example `syslog` or `ftp`."},
-						"global_aggregated":  schema.BoolAttribute{Computed: true, MarkdownDescription: "Whether this is the aggregate of all streams (the built-in \"Global View\")."},
-						"created":            schema.StringAttribute{Computed: true, MarkdownDescription: "Creation time (RFC 3339)."},
-						"last_modified":      schema.StringAttribute{Computed: true, MarkdownDescription: "Last modification time (RFC 3339)."},
-						"last_data_received": schema.StringAttribute{Computed: true, MarkdownDescription: "When data last arrived (RFC 3339); null when none has."},
-					},
-				},
+				NestedObject:        schema.NestedAttributeObject{Attributes: streamAttributes},
 			},
 		},
 	}
@@ -177,32 +177,24 @@ func (d *discoveryStreamsDataSource) Read(ctx context.Context, req datasource.Re
 		return selected[i].ID < selected[j].ID
 	})
 
-	objects := make([]attr.Value, 0, len(selected))
-	ids := make([]attr.Value, 0, len(selected))
-	for _, s := range selected {
+	streamModels := make([]streamModel, len(selected))
+	ids := make([]string, len(selected))
+	for i, s := range selected {
 		typeName, ok := streamTypes[s.StreamType]
 		if !ok {
 			typeName = "unknown"
 		}
-		obj, diags := types.ObjectValue(streamAttrTypes, map[string]attr.Value{
-			"id":                 types.StringValue(s.ID),
-			"display_name":       types.StringValue(s.DisplayName),
-			"type":               types.StringValue(typeName),
-			"log_type":           types.Int64Value(int64(s.LogType)),
-			"receiver_type":      types.StringValue(s.ReceiverType),
-			"global_aggregated":  types.BoolValue(s.GlobalAggregated),
-			"created":            timestampValue(s.Created),
-			"last_modified":      timestampValue(s.LastModified),
-			"last_data_received": timestampValue(s.LastDataReceived),
-		})
-		resp.Diagnostics.Append(diags...)
-		objects = append(objects, obj)
-		ids = append(ids, types.StringValue(s.ID))
+		streamModels[i] = streamModel{
+			ID: s.ID, DisplayName: s.DisplayName, Type: typeName, LogType: int64(s.LogType), ReceiverType: s.ReceiverType,
+			GlobalAggregated: s.GlobalAggregated, Created: timestampValue(s.Created), LastModified: timestampValue(s.LastModified),
+			LastDataReceived: timestampValue(s.LastDataReceived),
+		}
+		ids[i] = s.ID
 	}
 	var diags diag.Diagnostics
-	data.Streams, diags = types.ListValue(types.ObjectType{AttrTypes: streamAttrTypes}, objects)
+	data.Streams, diags = types.ListValueFrom(ctx, types.ObjectType{AttrTypes: attrTypes(streamAttributes)}, streamModels)
 	resp.Diagnostics.Append(diags...)
-	data.IDs, diags = types.ListValue(types.StringType, ids)
+	data.IDs, diags = types.ListValueFrom(ctx, types.StringType, ids)
 	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		return

@@ -1,6 +1,19 @@
 // Package provider is the Terraform layer of terraform-provider-mcas: the provider configuration, the
-// mcas_sentinel_integration resource and the mcas_discovery_streams data source. It speaks schemas and
-// diagnostics; the service clients under internal/clients speak HTTP and JSON.
+// mcas_sentinel_integration resource and the mcas_discovery_streams and mcas_sentinel_ingestion data
+// sources. It speaks schemas and diagnostics; the service clients under internal/clients speak HTTP
+// and JSON.
+//
+// settings.go is the table of the provider's settings: each attribute with its description, its
+// environment variables, its default and its checks, from which the schema (and so the
+// documentation), the reading of the configuration and the environment, and the messages that name a
+// setting are made. config.go turns the settings into a credential and the service clients
+// (loganalytics_config.go builds the Log Analytics one). diagnostics.go turns the clients' errors into
+// diagnostics and adds what to do in Terraform: the attributes to check, the permissions, the import
+// instruction when the tenant is already integrated. The resource's schema and plan are in
+// sentinel_integration_resource.go; its CRUD methods in sentinel_integration_crud.go read the plan or
+// state, call the reconcile engine (package reconcile) and write the state, and
+// sentinel_integration_diagnostics.go turns the engine's errors into diagnostics. The data sources
+// are in discovery_streams_data_source.go and sentinel_ingestion_data_source.go.
 package provider
 
 import (
@@ -92,5 +105,6 @@ func (p *mcasProvider) Resources(context.Context) []func() resource.Resource {
 func (p *mcasProvider) DataSources(context.Context) []func() datasource.DataSource {
 	return []func() datasource.DataSource{
 		NewDiscoveryStreamsDataSource,
+		NewSentinelIngestionDataSource,
 	}
 }

@@ -74,13 +74,16 @@ provider "mcas" {
     active_directory_authority_host = %q
     resource_manager_endpoint       = %q
     resource_manager_audience       = %q
+    log_analytics_endpoint          = %q
+    log_analytics_audience          = %q
   }
   tenant_id  = %q
   portal_url = %q
   use_cli    = false
 %s
 }
-`, srv.AuthorityHost(), srv.ResourceManagerEndpoint(), fakeapi.ResourceManagerAudience, info.TenantID, info.PortalURL, indent(authAttributes))
+`, srv.AuthorityHost(), srv.ResourceManagerEndpoint(), fakeapi.ResourceManagerAudience, srv.LogAnalyticsEndpoint(), fakeapi.LogAnalyticsAudience,
+		info.TenantID, info.PortalURL, indent(authAttributes))
 }
 
 // secretAuth returns the authentication attributes of the tenant's app with its client secret.

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -134,19 +135,32 @@ func saveState(ctx context.Context, o reconcile.Observed, m *sentinelIntegration
 	}
 }
 
+// start reads the model with get (the plan's or the state's), bounds ctx by the operation's timeout
+// (timeout is the timeouts block's method of the operation, with its default) and builds the engine;
+// the engine is nil when diags has an error. The caller calls cancel.
+func (r *sentinelIntegrationResource) start(ctx context.Context, get func(context.Context, any) diag.Diagnostics, m *sentinelIntegrationModel,
+	timeout func(timeouts.Value, context.Context, time.Duration) (time.Duration, diag.Diagnostics), def time.Duration, diags *diag.Diagnostics,
+) (_ context.Context, cancel context.CancelFunc, _ *reconcile.Engine) {
+	if diags.Append(get(ctx, m)...); diags.HasError() {
+		return ctx, func() {}, nil
+	}
+	limit, d := timeout(m.Timeouts, ctx, def)
+	diags.Append(d...)
+	ctx, cancel = context.WithTimeout(ctx, limit)
+	e, d := r.engine(*m)
+	if diags.Append(d...); diags.HasError() {
+		return ctx, cancel, nil
+	}
+	return ctx, cancel, e
+}
+
 func (r *sentinelIntegrationResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
 	var plan sentinelIntegrationModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	if resp.Diagnostics.HasError() {
+	ctx, cancel, e := r.start(ctx, req.Plan.Get, &plan, timeouts.Value.Create, defaultCreateTimeout, &resp.Diagnostics)
+	defer cancel()
+	if e == nil {
 		return
 	}
-	timeout, diags := plan.Timeouts.Create(ctx, defaultCreateTimeout)
-	resp.Diagnostics.Append(diags...)
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-
-	e, diags := r.engine(plan)
-	resp.Diagnostics.Append(diags...)
 	d, diags := desiredFrom(ctx, plan)
 	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
@@ -173,18 +187,9 @@ func (r *sentinelIntegrationResource) Create(ctx context.Context, req resource.C
 
 func (r *sentinelIntegrationResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
 	var state sentinelIntegrationModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	timeout, diags := state.Timeouts.Read(ctx, defaultReadTimeout)
-	resp.Diagnostics.Append(diags...)
-	ctx, cancel := context.WithTimeout(ctx, timeout)
+	ctx, cancel, e := r.start(ctx, req.State.Get, &state, timeouts.Value.Read, defaultReadTimeout, &resp.Diagnostics)
 	defer cancel()
-
-	e, diags := r.engine(state)
-	resp.Diagnostics.Append(diags...)
-	if resp.Diagnostics.HasError() {
+	if e == nil {
 		return
 	}
 	o, err := e.Observe(ctx)
@@ -202,18 +207,12 @@ func (r *sentinelIntegrationResource) Read(ctx context.Context, req resource.Rea
 
 func (r *sentinelIntegrationResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
 	var plan, state sentinelIntegrationModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
+	ctx, cancel, e := r.start(ctx, req.Plan.Get, &plan, timeouts.Value.Update, defaultUpdateTimeout, &resp.Diagnostics)
+	defer cancel()
+	if e == nil {
 		return
 	}
-	timeout, diags := plan.Timeouts.Update(ctx, defaultUpdateTimeout)
-	resp.Diagnostics.Append(diags...)
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-
-	e, diags := r.engine(plan)
-	resp.Diagnostics.Append(diags...)
 	d, diags := desiredFrom(ctx, plan)
 	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
@@ -255,18 +254,9 @@ func (r *sentinelIntegrationResource) Update(ctx context.Context, req resource.U
 
 func (r *sentinelIntegrationResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
 	var state sentinelIntegrationModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	timeout, diags := state.Timeouts.Delete(ctx, defaultDeleteTimeout)
-	resp.Diagnostics.Append(diags...)
-	ctx, cancel := context.WithTimeout(ctx, timeout)
+	ctx, cancel, e := r.start(ctx, req.State.Get, &state, timeouts.Value.Delete, defaultDeleteTimeout, &resp.Diagnostics)
 	defer cancel()
-
-	e, diags := r.engine(state)
-	resp.Diagnostics.Append(diags...)
-	if resp.Diagnostics.HasError() {
+	if e == nil {
 		return
 	}
 	// When deleting the agent fails, the resource stays in the state, so the next destroy deletes the

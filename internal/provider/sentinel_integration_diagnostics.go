@@ -38,9 +38,8 @@ func engineDiagnostic(summary string, err error, creating bool) diag.Diagnostics
 			fmt.Sprintf("The workspace %s does not have Microsoft Sentinel enabled, so it cannot have a data connector. Enable Microsoft "+
 				"Sentinel on it first (in the portal, or with azurerm_sentinel_log_analytics_workspace_onboarding), then apply again.", noSentinel.Workspace))
 	case errors.As(err, &exists):
-		diags.AddError("Microsoft Sentinel integration already exists",
-			fmt.Sprintf("%s, so this tenant is already integrated (a tenant has at most one Sentinel SIEM agent). %s",
-				capitalize(exists.Error()), importInstruction(exists.ImportID)))
+		diags.Append(alreadyIntegratedDiagnostic(capitalize(exists.Error())+
+			", so this tenant is already integrated (a tenant has at most one Sentinel SIEM agent).", exists.ImportID))
 	case errors.As(err, &nameTaken):
 		diags.AddAttributeError(path.Root("connector_name"), "Data connector name taken",
 			fmt.Sprintf("The workspace already has a data connector named %q, of kind %s. Choose another connector_name.", nameTaken.Name, nameTaken.Kind))
@@ -66,12 +65,6 @@ func engineDiagnostic(summary string, err error, creating bool) diag.Diagnostics
 		diags.Append(integrationDiagnostic(summary, err))
 	}
 	return diags
-}
-
-// importInstruction tells how to bring an existing integration under Terraform's management.
-func importInstruction(importID string) string {
-	return fmt.Sprintf("To manage it with Terraform, import it:\n\n  terraform import mcas_sentinel_integration.<name> %s\n\nor add an import block:\n\n"+
-		"  import {\n    to = mcas_sentinel_integration.<name>\n    id = %q\n  }\n\nthen plan and apply again.", importID, importID)
 }
 
 func summaryOfPortalSteps(e *reconcile.PortalStepsError) string {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"regexp"
 	"testing"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
@@ -102,6 +103,52 @@ func TestAccSentinelIntegration_updateHalfWayFailure(t *testing.T) {
 				ConfigStateChecks: f.stateChecks(true, true),
 				Check:             f.expectServer(true, true),
 			},
+		},
+	})
+}
+
+// TestAccSentinelIntegration_agentCreatedMeanwhile creates a Sentinel SIEM agent in the portal after
+// the prerequisite check has listed the agents and before the provider creates its own: Defender for
+// Cloud Apps refuses the second agent with HTTP 409, the diagnostic is the prerequisite check's import
+// instruction, and the provider leaves the other agent alone instead of taking it into the state.
+func TestAccSentinelIntegration_agentCreatedMeanwhile(t *testing.T) {
+	t.Parallel()
+	f := newIntegrationFixture(t, "northwind")
+	portalAgent := make(chan error, 1)
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: factories(f.srv),
+		Steps: []resource.TestStep{{
+			PreConfig: func() {
+				f.srv.ResetRequests()
+				// The check lists the data connectors right after the agents; slowing that listing down
+				// leaves time to create an agent "in the portal" between the check and the create.
+				if _, err := f.srv.InjectFault(fakeapi.Fault{Method: "GET", PathPattern: `/dataConnectors$`, Latency: 2 * time.Second}); err != nil {
+					t.Fatal(err)
+				}
+				go func() {
+					for deadline := time.Now().Add(time.Minute); f.srv.CountRequests("GET", `/api/v1/agents/siem/$`) == 0; time.Sleep(5 * time.Millisecond) {
+						if time.Now().After(deadline) {
+							portalAgent <- fmt.Errorf("the provider never listed the agents")
+							return
+						}
+					}
+					portalAgent <- f.srv.PutAgent("northwind", fakeapi.Agent{AgentType: "sentinel", DisplayName: "Microsoft Sentinel", Alerts: true})
+				}()
+			},
+			Config:      f.config(""),
+			ExpectError: errorPattern(`integration already exists.*HTTP 409.*created in Defender for Cloud Apps while this apply ran.*terraform import mcas_sentinel_integration.<name> ` + regexp.QuoteMeta(f.connectorID())),
+		}},
+		CheckDestroy: func(*terraform.State) error {
+			if err := <-portalAgent; err != nil {
+				return err
+			}
+			if agents, connectors := f.sentinelAgents(), f.mcasConnectors(); len(agents) != 1 || agents[0].DiscoveryLogsEnabled || len(connectors) != 0 {
+				return fmt.Errorf("the server holds Sentinel agents %+v and %d MCAS connectors, want only the portal's agent, untouched", agents, len(connectors))
+			}
+			if n := f.srv.CountRequests("POST", `/api/v1/agents/siem/$`); n != 1 {
+				return fmt.Errorf("the provider sent %d requests to create an agent, want 1", n)
+			}
+			return nil
 		},
 	})
 }

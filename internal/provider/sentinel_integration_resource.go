@@ -76,9 +76,51 @@ var timeoutsAttrTypes = map[string]attr.Type{
 	"delete": types.StringType,
 }
 
-var discoveryLogsAttrTypes = map[string]attr.Type{
-	"enabled":    types.BoolType,
-	"stream_ids": types.SetType{ElemType: types.StringType},
+// computedOnceReplaced are the plan modifiers of an attribute whose default is computed when the
+// integration is created and kept afterwards, and whose change replaces the integration.
+var computedOnceReplaced = []planmodifier.String{stringplanmodifier.UseStateForUnknown(), stringplanmodifier.RequiresReplace()}
+
+// discoveryLogsAttributes is the schema of discovery_logs, from which its object type is derived.
+var discoveryLogsAttributes = map[string]schema.Attribute{
+	"enabled": schema.BoolAttribute{
+		Optional: true,
+		Computed: true,
+		Default:  booldefault.StaticBool(true),
+		MarkdownDescription: "Whether discovery logs are forwarded (on the agent and on the connector). Defaults to `true`. " +
+			"Reads `false` when either half is missing.",
+	},
+	"stream_ids": schema.SetAttribute{
+		ElementType: types.StringType,
+		Optional:    true,
+		MarkdownDescription: "The streams whose discovery logs are forwarded (the portal's \"Apply to\" filter), as 24-hexadecimal " +
+			"stream ids such as `mcas_discovery_streams` lists. Leave it out (null) for all streams; an empty set is an error.",
+		Validators: []validator.Set{
+			validators.StreamIDSet(),
+			setvalidator.ValueStringsAre(validators.StreamID()),
+		},
+	},
+}
+
+var discoveryLogsAttrTypes = attrTypes(discoveryLogsAttributes)
+
+// attrTypes returns the attribute types of a nested object, as its schema declares them.
+func attrTypes[A interface{ GetType() attr.Type }](attributes map[string]A) map[string]attr.Type {
+	out := make(map[string]attr.Type, len(attributes))
+	for name, a := range attributes {
+		out[name] = a.GetType()
+	}
+	return out
+}
+
+// discoveryLogsObject is the discovery_logs value of enabled and streams (a set of stream ids, or null
+// for all streams).
+func discoveryLogsObject(enabled bool, streams types.Set) types.Object {
+	value, diags := types.ObjectValueFrom(context.Background(), discoveryLogsAttrTypes, discoveryLogsModel{Enabled: types.BoolValue(enabled), StreamIDs: streams})
+	if diags.HasError() {
+		// The model and the schema are declared together; like types.ObjectValueMust, a mismatch is a bug.
+		panic(fmt.Sprintf("discovery_logs: %v", diags))
+	}
+	return value
 }
 
 func (r *sentinelIntegrationResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
@@ -95,7 +137,9 @@ func (r *sentinelIntegrationResource) Schema(ctx context.Context, _ resource.Sch
 			"data connector already exists. When either half is deleted or changed in a portal, `terraform plan` shows an update that " +
 			"restores it. Available in the commercial cloud only: GCC, GCC High and DoD tenants use the Microsoft Defender XDR connector. " +
 			"Microsoft documents no API for the Cloud Apps SIEM agent: the provider's route for it is modeled on the one the portal calls, " +
-			"and `siem_agent = \"observe\"` keeps the provider from writing to it.",
+			"and `siem_agent = \"observe\"` keeps the provider from writing to it. Microsoft documents no permission for it either: the " +
+			"legacy API token (`api_token`) of a Security Administrator is the way with public evidence; whether an application " +
+			"permission of a Microsoft Entra ID credential allows it is not confirmed.",
 		Attributes: map[string]schema.Attribute{
 			"id": schema.StringAttribute{
 				Computed:            true,
@@ -115,11 +159,8 @@ func (r *sentinelIntegrationResource) Schema(ctx context.Context, _ resource.Sch
 				Computed: true,
 				MarkdownDescription: "Name (id) of the data connector. Defaults to the tenant id, so that a create interrupted half-way " +
 					"finds its connector again instead of creating a second one. Changing it replaces the integration.",
-				Validators: []validator.String{validators.ConnectorName()},
-				PlanModifiers: []planmodifier.String{
-					stringplanmodifier.UseStateForUnknown(),
-					stringplanmodifier.RequiresReplace(),
-				},
+				Validators:    []validator.String{validators.ConnectorName()},
+				PlanModifiers: computedOnceReplaced,
 			},
 			"tenant_id": schema.StringAttribute{
 				Optional: true,
@@ -130,11 +171,8 @@ func (r *sentinelIntegrationResource) Schema(ctx context.Context, _ resource.Sch
 					"as a multi-tenant app registration consented in that tenant (with a client secret, a client certificate or a " +
 					"federated token, not the Azure CLI, a managed identity or `api_token`), and `portal_url` must be set. " +
 					"Changing it replaces the integration.",
-				Validators: []validator.String{validators.UUID()},
-				PlanModifiers: []planmodifier.String{
-					stringplanmodifier.UseStateForUnknown(),
-					stringplanmodifier.RequiresReplace(),
-				},
+				Validators:    []validator.String{validators.UUID()},
+				PlanModifiers: computedOnceReplaced,
 			},
 			"alerts_enabled": schema.BoolAttribute{
 				Optional: true,
@@ -144,32 +182,11 @@ func (r *sentinelIntegrationResource) Schema(ctx context.Context, _ resource.Sch
 					"Cloud Apps agent always sends alerts). Defaults to `true`. Reads `false` when either half is missing.",
 			},
 			"discovery_logs": schema.SingleNestedAttribute{
-				Optional: true,
-				Computed: true,
-				Default: objectdefault.StaticValue(types.ObjectValueMust(discoveryLogsAttrTypes, map[string]attr.Value{
-					"enabled":    types.BoolValue(true),
-					"stream_ids": types.SetNull(types.StringType),
-				})),
+				Optional:            true,
+				Computed:            true,
+				Default:             objectdefault.StaticValue(discoveryLogsObject(true, types.SetNull(types.StringType))),
 				MarkdownDescription: "Cloud Discovery logs forwarded to Sentinel. Defaults to `{ enabled = true }`: the logs of all streams.",
-				Attributes: map[string]schema.Attribute{
-					"enabled": schema.BoolAttribute{
-						Optional: true,
-						Computed: true,
-						Default:  booldefault.StaticBool(true),
-						MarkdownDescription: "Whether discovery logs are forwarded (on the agent and on the connector). Defaults to `true`. " +
-							"Reads `false` when either half is missing.",
-					},
-					"stream_ids": schema.SetAttribute{
-						ElementType: types.StringType,
-						Optional:    true,
-						MarkdownDescription: "The streams whose discovery logs are forwarded (the portal's \"Apply to\" filter), as 24-hexadecimal " +
-							"stream ids such as `mcas_discovery_streams` lists. Leave it out (null) for all streams; an empty set is an error.",
-						Validators: []validator.Set{
-							validators.StreamIDSet(),
-							setvalidator.ValueStringsAre(validators.StreamID()),
-						},
-					},
-				},
+				Attributes:          discoveryLogsAttributes,
 			},
 			"siem_agent": schema.StringAttribute{
 				Optional: true,
@@ -196,6 +213,9 @@ func (r *sentinelIntegrationResource) Schema(ctx context.Context, _ resource.Sch
 			"cloud_apps_agent_id": schema.StringAttribute{
 				Computed:            true,
 				MarkdownDescription: "Id of the Sentinel SIEM agent in Defender for Cloud Apps; null while the agent is missing.",
+				// An agent that exists keeps its id through every update; a missing one (null) is created
+				// again by the update, so its id stays unknown in the plan.
+				PlanModifiers: []planmodifier.String{stringplanmodifier.UseNonNullStateForUnknown()},
 			},
 		},
 		Blocks: map[string]schema.Block{
@@ -290,16 +310,6 @@ func (r *sentinelIntegrationResource) ModifyPlan(ctx context.Context, req resour
 	if plan.ID.IsUnknown() && !plan.WorkspaceID.IsUnknown() && !plan.ConnectorName.IsUnknown() {
 		if ws, err := resourcemanager.ParseWorkspaceID(plan.WorkspaceID.ValueString()); err == nil {
 			plan.ID = types.StringValue(resourcemanager.NewDataConnectorID(ws, plan.ConnectorName.ValueString()).String())
-			changed = true
-		}
-	}
-	if !req.State.Raw.IsNull() {
-		var state sentinelIntegrationModel
-		resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-		// An agent that exists keeps its id through every update; a missing one (null) is created again
-		// by the update, so its id stays unknown in the plan.
-		if !state.CloudAppsAgentID.IsNull() && plan.CloudAppsAgentID.IsUnknown() {
-			plan.CloudAppsAgentID = state.CloudAppsAgentID
 			changed = true
 		}
 	}

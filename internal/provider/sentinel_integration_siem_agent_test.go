@@ -107,8 +107,8 @@ func TestAccSentinelIntegration_observe(t *testing.T) {
 					}
 					f.srv.ResetRequests()
 				},
-				Config:    cfg,
-				PlanOnly:  true,
+				Config:   cfg,
+				PlanOnly: true,
 				Check: func(*terraform.State) error {
 					return f.expectOneReadPerHalf()
 				},

@@ -190,7 +190,11 @@ var settings = []setting{
 	{
 		name: "endpoint.log_analytics_endpoint", envs: []string{"ARM_LOG_ANALYTICS_ENDPOINT"},
 		text:        []validator.String{validators.HTTPSURL()},
-		description: "Log Analytics query endpoint.",
+		description: "Log Analytics query endpoint, read by `mcas_sentinel_ingestion`.",
+	},
+	{
+		name: "endpoint.log_analytics_audience", envs: []string{"ARM_LOG_ANALYTICS_AUDIENCE"},
+		description: "Token audience of the Log Analytics query endpoint; defaults to `log_analytics_endpoint` itself, as in every Azure cloud.",
 	},
 }
 
@@ -327,25 +331,21 @@ func readSettings(ctx context.Context, config tfsdk.Config, diags *diag.Diagnost
 	var endpoint types.Object
 	diags.Append(config.GetAttribute(ctx, path.Root(endpointBlock), &endpoint)...)
 	v.endpointConfigured = !endpoint.IsNull()
-	if endpoint.IsUnknown() {
-		var envs []string
-		for _, s := range settings {
-			if strings.HasPrefix(s.name, endpointBlock+".") {
-				envs = append(envs, s.envs...)
-			}
-		}
-		notKnown(path.Root(endpointBlock), envs, diags)
-	}
 	for i := range settings {
 		s := &settings[i]
+		var configured attr.Value
+		d := config.GetAttribute(ctx, s.path(), &configured)
+		diags.Append(d...)
 		if endpoint.IsUnknown() && strings.HasPrefix(s.name, endpointBlock+".") {
-			continue
+			configured = endpoint // Its attributes read as null, but are as unknown as the block.
 		}
-		configured := s.configured(ctx, config, diags)
 		switch {
-		case configured == nil:
+		case d.HasError():
 		case configured.IsUnknown() || hasUnknownElement(configured):
-			notKnown(s.path(), s.envs, diags)
+			diags.AddAttributeError(s.path(), "Provider attribute not known at plan time",
+				fmt.Sprintf("%s depends on a value that is known only after apply (for example another resource's attribute), but the provider "+
+					"must be configured before Terraform can plan. Set it to a value known at plan time (a literal, a variable, a local), "+
+					"or leave it out and set the environment variable %s instead.", s.path(), strings.Join(s.envs, " or ")))
 		case !configured.IsNull():
 			v.values[s.name] = configured
 		default:
@@ -357,17 +357,6 @@ func readSettings(ctx context.Context, config tfsdk.Config, diags *diag.Diagnost
 		}
 	}
 	return v
-}
-
-// configured reads the setting's value from the configuration, or returns nil when it cannot.
-func (s *setting) configured(ctx context.Context, config tfsdk.Config, diags *diag.Diagnostics) attr.Value {
-	var value attr.Value
-	d := config.GetAttribute(ctx, s.path(), &value)
-	diags.Append(d...)
-	if d.HasError() {
-		return nil
-	}
-	return value
 }
 
 // fromEnvironment returns the value of the first of the setting's environment variables that is set
@@ -453,12 +442,4 @@ func (s *setting) check(ctx context.Context, value attr.Value) diag.Diagnostics 
 func hasUnknownElement(value attr.Value) bool {
 	l, ok := value.(types.List)
 	return ok && slices.ContainsFunc(l.Elements(), attr.Value.IsUnknown)
-}
-
-// notKnown reports an attribute whose value is known only after apply.
-func notKnown(p path.Path, envs []string, diags *diag.Diagnostics) {
-	diags.AddAttributeError(p, "Provider attribute not known at plan time",
-		fmt.Sprintf("%s depends on a value that is known only after apply (for example another resource's attribute), but the provider "+
-			"must be configured before Terraform can plan. Set it to a value known at plan time (a literal, a variable, a local), "+
-			"or leave it out and set the environment variable %s instead.", p, strings.Join(envs, " or ")))
 }

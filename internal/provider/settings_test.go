@@ -71,14 +71,30 @@ func TestUnitSettingsFromEnvironment(t *testing.T) {
 	}
 }
 
-// TestUnitSettingsNotKnown refuses a value known only after apply, naming its environment variables.
+// TestUnitSettingsNotKnown refuses a value known only after apply, naming its environment variables,
+// also for each attribute of an endpoint block known only after apply.
 func TestUnitSettingsNotKnown(t *testing.T) {
+	schemaResp := &provider.SchemaResponse{}
+	(&mcasProvider{}).Schema(context.Background(), provider.SchemaRequest{}, schemaResp)
+	endpointType := schemaResp.Schema.Attributes[endpointBlock].GetType().TerraformType(context.Background())
 	var diags diag.Diagnostics
 	readSettings(context.Background(), testConfig(t, map[string]tftypes.Value{
 		"oidc_request_url": tftypes.NewValue(tftypes.String, tftypes.UnknownValue),
+		endpointBlock:      tftypes.NewValue(endpointType, tftypes.UnknownValue),
 	}), &diags)
-	if len(diags) != 1 || !strings.Contains(diags[0].Detail(), "set the environment variable ARM_OIDC_REQUEST_URL or ACTIONS_ID_TOKEN_REQUEST_URL instead") {
-		t.Errorf("diagnostics %v, want one that names both environment variables", diags)
+	want := []string{"ARM_OIDC_REQUEST_URL or ACTIONS_ID_TOKEN_REQUEST_URL", "ARM_ACTIVE_DIRECTORY_AUTHORITY_HOST",
+		"ARM_RESOURCE_MANAGER_ENDPOINT", "ARM_RESOURCE_MANAGER_AUDIENCE", "ARM_LOG_ANALYTICS_ENDPOINT", "ARM_LOG_ANALYTICS_AUDIENCE"}
+	if len(diags) != len(want) {
+		t.Fatalf("diagnostics %v, want %d", diags, len(want))
+	}
+	for _, env := range want {
+		found := false
+		for _, d := range diags {
+			found = found || (d.Summary() == "Provider attribute not known at plan time" && strings.Contains(d.Detail(), "set the environment variable "+env+" instead"))
+		}
+		if !found {
+			t.Errorf("no diagnostic names %s: %v", env, diags)
+		}
 	}
 }
 

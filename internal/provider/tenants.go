@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/arm"
+	"github.com/google/uuid"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/types"
@@ -15,7 +16,6 @@ import (
 	"github.com/mcas-terraform/terraform-provider-mcas/internal/auth"
 	"github.com/mcas-terraform/terraform-provider-mcas/internal/clients/cloudapps"
 	"github.com/mcas-terraform/terraform-provider-mcas/internal/clients/resourcemanager"
-	"github.com/mcas-terraform/terraform-provider-mcas/internal/validators"
 )
 
 // tenantClients builds, on first use, the clients of the tenants and portals that resources and data
@@ -241,11 +241,11 @@ func splitImportID(raw string) (connectorID, tenantID, portalURL string, err err
 		}
 	}
 	tenantID, portalURL = values.Get("tenant_id"), values.Get("portal_url")
-	if tenantID != "" && !validators.IsUUID(tenantID) {
+	if _, err := uuid.Parse(tenantID); tenantID != "" && (err != nil || len(tenantID) != 36) {
 		return "", "", "", fmt.Errorf("the import id's tenant_id %q is not a UUID", tenantID)
 	}
 	if portalURL != "" {
-		if err := validators.CheckPortalURL(portalURL); err != nil {
+		if err := cloudapps.CheckPortalURL(portalURL); err != nil {
 			return "", "", "", fmt.Errorf("the import id's portal_url: %w", err)
 		}
 	}

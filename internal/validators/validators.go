@@ -1,6 +1,9 @@
 // Package validators holds the plan-time checks of attribute values shared by the provider
-// configuration, the resource and the data source. Every message says what was wrong and what a
-// valid value looks like; none repeats a sensitive value.
+// configuration, the resource and the data source. The provider's table of settings also runs them on
+// values that come from environment variables. Where a service client owns a rule (the workspace id,
+// the connector name, the portal URL), the validator wraps the client's check instead of writing the
+// rule again. Every message says what was wrong and what a valid value looks like; none repeats a
+// sensitive value.
 package validators
 
 import (
@@ -10,9 +13,12 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 
+	"github.com/mcas-terraform/terraform-provider-mcas/internal/clients/cloudapps"
+	"github.com/mcas-terraform/terraform-provider-mcas/internal/clients/loganalytics"
 	"github.com/mcas-terraform/terraform-provider-mcas/internal/clients/resourcemanager"
 )
 
@@ -22,18 +28,8 @@ var (
 	streamIDPattern = regexp.MustCompile(`^[0-9a-f]{24}$`)
 )
 
-// IsUUID reports whether s is a UUID in its usual textual form.
-func IsUUID(s string) bool { return uuidPattern.MatchString(s) }
-
-// IsLegacyAPIToken reports whether s has the form of a Defender for Cloud Apps API token.
-func IsLegacyAPIToken(s string) bool { return apiTokenPattern.MatchString(s) }
-
-// IsStreamID reports whether s is a discovery stream id: 24 lower-case hexadecimal characters, as the
-// Cloud Apps API writes them.
-func IsStreamID(s string) bool { return streamIDPattern.MatchString(s) }
-
-// CheckHTTPSURL returns an error when s is not an absolute https URL with a host.
-func CheckHTTPSURL(s string) error {
+// checkHTTPSURL returns an error when s is not an absolute https URL with a host.
+func checkHTTPSURL(s string) error {
 	u, err := url.Parse(s)
 	if err != nil {
 		// The parser's error repeats the URL; keep only its reason.
@@ -52,22 +48,13 @@ func CheckHTTPSURL(s string) error {
 	return nil
 }
 
-// CheckPortalURL returns an error when s is not a Defender for Cloud Apps API base URL: an absolute
-// https URL without a query or fragment (the portal's address bar adds "#/..." to its pages).
-func CheckPortalURL(s string) error {
-	if err := CheckHTTPSURL(s); err != nil {
-		return err
-	}
-	if u, _ := url.Parse(s); u.RawQuery != "" || u.Fragment != "" || u.ForceQuery {
-		return fmt.Errorf("%q has a query or a fragment; give the base URL of the tenant's Defender for Cloud Apps API only, "+
-			"as shown under Settings > Cloud Apps > System > About (for example https://contoso.eu2.portal.cloudappsecurity.com)", s)
-	}
-	return nil
-}
-
+// stringCheck is a string validator that skips null and unknown values and reports, under summary,
+// what check finds wrong with a value, after the attribute's path.
 type stringCheck struct {
 	description string
-	check       func(string) (summary, detail string, ok bool)
+	summary     string
+	// check returns what is wrong with a value, or "" when it is valid.
+	check func(string) string
 }
 
 func (v stringCheck) Description(context.Context) string         { return v.description }
@@ -77,126 +64,128 @@ func (v stringCheck) ValidateString(_ context.Context, req validator.StringReque
 	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
 		return
 	}
-	if summary, detail, ok := v.check(req.ConfigValue.ValueString()); !ok {
-		resp.Diagnostics.AddAttributeError(req.Path, summary, fmt.Sprintf("%s: %s", req.Path, detail))
+	if problem := v.check(req.ConfigValue.ValueString()); problem != "" {
+		resp.Diagnostics.AddAttributeError(req.Path, v.summary, fmt.Sprintf("%s: %s", req.Path, problem))
 	}
 }
 
-// PortalURL accepts a Defender for Cloud Apps API base URL (see CheckPortalURL).
+// errorCheck is a stringCheck of a function that returns an error for an invalid value.
+func errorCheck(description, summary string, check func(string) error) stringCheck {
+	return stringCheck{description: description, summary: summary, check: func(s string) string {
+		if err := check(s); err != nil {
+			return err.Error()
+		}
+		return ""
+	}}
+}
+
+// PortalURL accepts a Defender for Cloud Apps API base URL, by the rule of the Cloud Apps client
+// (cloudapps.CheckPortalURL).
 func PortalURL() validator.String {
-	return stringCheck{
-		description: "value must be the https base URL of a Defender for Cloud Apps API",
-		check: func(s string) (string, string, bool) {
-			if err := CheckPortalURL(s); err != nil {
-				return "Invalid URL", err.Error(), false
-			}
-			return "", "", true
-		},
-	}
+	return errorCheck("value must be the https base URL of a Defender for Cloud Apps API", "Invalid URL", cloudapps.CheckPortalURL)
 }
 
 // UUID accepts a UUID such as 00000000-0000-0000-0000-000000000000.
 func UUID() validator.String {
-	return stringCheck{
-		description: "value must be a UUID",
-		check: func(s string) (string, string, bool) {
-			return "Invalid UUID", fmt.Sprintf("%q is not a UUID; expected the form 00000000-0000-0000-0000-000000000000 (the Directory (tenant) ID or Application (client) ID shown in the Azure portal)", s), IsUUID(s)
-		},
-	}
+	return stringCheck{description: "value must be a UUID", summary: "Invalid UUID", check: func(s string) string {
+		if uuidPattern.MatchString(s) {
+			return ""
+		}
+		return fmt.Sprintf("%q is not a UUID; expected the form 00000000-0000-0000-0000-000000000000 (the Directory (tenant) ID or Application (client) ID shown in the Azure portal)", s)
+	}}
 }
 
 // TenantIDOrAny accepts a tenant id (a UUID) or "*", which stands for any tenant.
 func TenantIDOrAny() validator.String {
-	return stringCheck{
-		description: `value must be a tenant id (a UUID) or "*"`,
-		check: func(s string) (string, string, bool) {
-			return "Invalid tenant id", fmt.Sprintf(`%q is neither a tenant id nor "*": give the Directory (tenant) ID of each tenant, `+
-				`of the form 00000000-0000-0000-0000-000000000000, or "*" for any tenant`, s), s == "*" || IsUUID(s)
-		},
-	}
+	return stringCheck{description: `value must be a tenant id (a UUID) or "*"`, summary: "Invalid tenant id", check: func(s string) string {
+		if s == "*" || uuidPattern.MatchString(s) {
+			return ""
+		}
+		return fmt.Sprintf(`%q is neither a tenant id nor "*": give the Directory (tenant) ID of each tenant, of the form `+
+			`00000000-0000-0000-0000-000000000000, or "*" for any tenant`, s)
+	}}
 }
 
 // HTTPSURL accepts an absolute https URL.
 func HTTPSURL() validator.String {
-	return stringCheck{
-		description: "value must be an absolute https URL",
-		check: func(s string) (string, string, bool) {
-			if err := CheckHTTPSURL(s); err != nil {
-				return "Invalid URL", err.Error(), false
-			}
-			return "", "", true
-		},
-	}
+	return errorCheck("value must be an absolute https URL", "Invalid URL", checkHTTPSURL)
 }
 
 // LegacyAPIToken accepts a Defender for Cloud Apps API token (64 to 192 characters of [0-9a-zA-Z=])
 // without ever repeating the value in its message.
 func LegacyAPIToken() validator.String {
-	return stringCheck{
-		description: "value must be a Defender for Cloud Apps API token",
-		check: func(s string) (string, string, bool) {
-			return "Invalid API token",
-				fmt.Sprintf("the value (%d characters) is not a Defender for Cloud Apps API token, which has 64 to 192 characters of 0-9, a-z, A-Z and =; "+
-					"generate one under Settings > Cloud Apps > API tokens, or leave api_token unset to use a Microsoft Entra ID token", len(s)),
-				IsLegacyAPIToken(s)
-		},
-	}
+	return stringCheck{description: "value must be a Defender for Cloud Apps API token", summary: "Invalid API token", check: func(s string) string {
+		if apiTokenPattern.MatchString(s) {
+			return ""
+		}
+		return fmt.Sprintf("the value (%d characters) is not a Defender for Cloud Apps API token, which has 64 to 192 characters of 0-9, a-z, A-Z and =; "+
+			"generate one under Settings > Cloud Apps > API tokens, or leave api_token unset to use a Microsoft Entra ID token", len(s))
+	}}
 }
 
-// StreamID accepts a discovery stream id: 24 lower-case hexadecimal characters.
+// StreamID accepts a discovery stream id: 24 lower-case hexadecimal characters, as the Cloud Apps API
+// writes them.
 func StreamID() validator.String {
-	return stringCheck{
-		description: "value must be a discovery stream id of 24 lower-case hexadecimal characters",
-		check: func(s string) (string, string, bool) {
-			if IsStreamID(strings.ToLower(s)) && !IsStreamID(s) {
-				return "Invalid stream id", fmt.Sprintf("%q has upper-case letters; the Cloud Apps API writes stream ids in lower case, so write it as %q", s, strings.ToLower(s)), false
-			}
-			return "Invalid stream id", fmt.Sprintf("%q is not a discovery stream id; stream ids are 24 hexadecimal characters, as listed by the mcas_discovery_streams data source", s), IsStreamID(s)
-		},
-	}
+	return stringCheck{description: "value must be a discovery stream id of 24 lower-case hexadecimal characters", summary: "Invalid stream id", check: func(s string) string {
+		switch {
+		case streamIDPattern.MatchString(s):
+			return ""
+		case streamIDPattern.MatchString(strings.ToLower(s)):
+			return fmt.Sprintf("%q has upper-case letters; the Cloud Apps API writes stream ids in lower case, so write it as %q", s, strings.ToLower(s))
+		default:
+			return fmt.Sprintf("%q is not a discovery stream id; stream ids are 24 hexadecimal characters, as listed by the mcas_discovery_streams data source", s)
+		}
+	}}
 }
 
 // Regexp accepts a valid Go regular expression (RE2 syntax).
 func Regexp() validator.String {
-	return stringCheck{
-		description: "value must be a valid regular expression",
-		check: func(s string) (string, string, bool) {
-			if _, err := regexp.Compile(s); err != nil {
-				return "Invalid regular expression", fmt.Sprintf("%q does not compile (%v); the syntax is RE2, as in Go and Terraform's regex function", s, err), false
-			}
-			return "", "", true
-		},
-	}
+	return errorCheck("value must be a valid regular expression", "Invalid regular expression", func(s string) error {
+		if _, err := regexp.Compile(s); err != nil {
+			return fmt.Errorf("%q does not compile (%v); the syntax is RE2, as in Go and Terraform's regex function", s, err)
+		}
+		return nil
+	})
 }
 
 // WorkspaceID accepts the ARM id of a Log Analytics workspace.
 func WorkspaceID() validator.String {
-	return stringCheck{
-		description: "value must be the ARM id of a Log Analytics workspace",
-		check: func(s string) (string, string, bool) {
-			if _, err := resourcemanager.ParseWorkspaceID(s); err != nil {
-				return "Invalid workspace id", err.Error(), false
-			}
-			return "", "", true
-		},
+	return errorCheck("value must be the ARM id of a Log Analytics workspace", "Invalid workspace id", func(s string) error {
+		_, err := resourcemanager.ParseWorkspaceID(s)
+		return err
+	})
+}
+
+// Lookback accepts a duration of Go's syntax (such as "24h" or "90m") that a Log Analytics query can
+// look back over: whole seconds, from a minute to 730 days.
+func Lookback() validator.String {
+	return errorCheck("value must be a duration such as 24h or 90m, from 1m to 17520h (730 days)", "Invalid lookback", func(s string) error {
+		_, err := ParseLookback(s)
+		return err
+	})
+}
+
+// ParseLookback parses a lookback and checks its bounds; the error says what to write instead.
+func ParseLookback(s string) (time.Duration, error) {
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		return 0, fmt.Errorf("%q is not a duration: write a number with a unit, such as 24h, 90m or 1h30m (d for days is not a unit; use 168h for a week)", s)
 	}
+	if err := loganalytics.CheckLookback(d); err != nil {
+		return 0, fmt.Errorf("the lookback %q: %w; choose a duration from 1m to 17520h", s, err)
+	}
+	return d, nil
 }
 
 // ConnectorName accepts a Microsoft Sentinel data connector id (the last segment of its ARM id).
 func ConnectorName() validator.String {
-	return stringCheck{
-		description: "value must be usable as a data connector id",
-		check: func(s string) (string, string, bool) {
-			if err := resourcemanager.ValidateConnectorName(s); err != nil {
-				return "Invalid connector name", err.Error(), false
-			}
-			return "", "", true
-		},
-	}
+	return errorCheck("value must be usable as a data connector id", "Invalid connector name", resourcemanager.ValidateConnectorName)
 }
 
 // StreamIDSet refuses an empty set of stream ids, which would forward the discovery logs of no stream;
-// a null set means all streams.
+// a null set means all streams. It is written here rather than taken from setvalidator.SizeAtLeast(1)
+// because its message says what to do instead: leave the set out for all streams, or turn the
+// discovery logs off; the library's says only how many elements the set has.
 func StreamIDSet() validator.Set {
 	return streamIDSet{}
 }

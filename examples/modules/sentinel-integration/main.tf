@@ -52,3 +52,18 @@ resource "mcas_sentinel_integration" "this" {
     }
   }
 }
+
+# The check that discovery logs arrive, when asked for. It is a module of its own because a check
+# block's data source is read again at every apply, so `terraform plan -detailed-exitcode` reports
+# changes (exit code 2) for as long as the check exists; pipelines that read that exit code for drift
+# keep it off.
+module "ingestion_check" {
+  source = "./ingestion-check"
+  count  = var.ingestion_check_enabled && var.discovery_logs_enabled ? 1 : 0
+
+  workspace_id   = var.workspace_id
+  integration_id = mcas_sentinel_integration.this.id
+  stream_names   = local.stream_names
+  grace_period   = var.ingestion_grace_period
+  lookback       = var.ingestion_lookback
+}

@@ -61,3 +61,34 @@ variable "discovery_logs_enabled" {
   default     = true
   nullable    = false
 }
+
+variable "ingestion_check_enabled" {
+  description = "Whether a check block warns, at every plan and apply, when a forwarded stream has had no discovery logs in Sentinel within ingestion_lookback once ingestion_grace_period has passed since the integration's creation. Needs Log Analytics Reader or Microsoft Sentinel Reader on the workspace. Off by default: while the check exists, `terraform plan -detailed-exitcode` exits with 2, because Terraform reads a check's data source again at every apply."
+  type        = bool
+  default     = false
+  nullable    = false
+}
+
+variable "ingestion_grace_period" {
+  description = "How long after the integration's creation a forwarded stream may have no discovery logs before the check warns, as a duration such as \"1h\". New discovery logs usually arrive within 15 minutes."
+  type        = string
+  default     = "1h"
+  nullable    = false
+
+  validation {
+    condition     = can(timeadd("2000-01-01T00:00:00Z", var.ingestion_grace_period))
+    error_message = "The ingestion_grace_period must be a duration such as \"30m\" or \"1h\"."
+  }
+}
+
+variable "ingestion_lookback" {
+  description = "The window in which each forwarded stream must have discovery logs, as a duration from \"1m\" to \"17520h\", such as \"1h\" or \"24h\"."
+  type        = string
+  default     = "1h"
+  nullable    = false
+
+  validation {
+    condition     = can(timeadd("2000-01-01T00:00:00Z", var.ingestion_lookback)) && !startswith(var.ingestion_lookback, "-")
+    error_message = "The ingestion_lookback must be a duration such as \"1h\" or \"24h\", from 1m to 17520h."
+  }
+}

@@ -15,6 +15,14 @@
 // portal URL share, so that many objects of one tenant queue instead of
 // collecting HTTP 429 answers. Waiting counts against the caller's deadline;
 // a call whose caller sets no deadline gets [Options.CallTimeout].
+//
+// Requests go out and errors come back through the clients' shared pipeline
+// package: an answer with an unexpected status is an [Error], the same type
+// as the Resource Manager client's, classified by [IsNotFound], [IsConflict],
+// [IsUnauthorized], [IsThrottled] and [IsRefused]. Errors say what the
+// service answered and never name Terraform attributes; the provider adds
+// what to do. [CheckPortalURL] is the one rule for a portal URL, which the
+// provider's validation uses too.
 package cloudapps
 
 import (
@@ -62,8 +70,8 @@ const DefaultRequestsPerMinute = 30
 // and the answers.
 const DefaultCallTimeout = 5 * time.Minute
 
-// serviceName names the service in error messages.
-const serviceName = "Defender for Cloud Apps"
+// ServiceName names the service in error messages and in [Error].Service.
+const ServiceName = "Defender for Cloud Apps"
 
 // pageSize is the largest page the service returns.
 const pageSize = 100
@@ -102,7 +110,7 @@ type Options struct {
 // concurrent use.
 type Client struct {
 	base        string
-	pipeline    runtime.Pipeline
+	sender      pipeline.Client
 	retry       policy.RetryOptions
 	callTimeout time.Duration
 }
@@ -110,9 +118,12 @@ type Client struct {
 // NewClient validates opts and builds a client. PortalURL must be an
 // absolute https URL, and either APIToken or Credential must be set.
 func NewClient(opts Options) (*Client, error) {
+	if opts.PortalURL == "" {
+		return nil, errors.New("creating the Defender for Cloud Apps client: the portal URL is empty; set it to the tenant's API URL, such as https://contoso.us3.portal.cloudappsecurity.com")
+	}
 	base, err := parsePortalURL(opts.PortalURL)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("creating the Defender for Cloud Apps client: the portal URL %w", err)
 	}
 	var auth policy.Policy
 	switch {
@@ -148,57 +159,54 @@ func NewClient(opts Options) (*Client, error) {
 	if callTimeout <= 0 {
 		callTimeout = DefaultCallTimeout
 	}
-	return &Client{base: base, pipeline: pl, retry: clientOptions.Retry, callTimeout: callTimeout}, nil
+	sender := pipeline.Client{Service: ServiceName, Pipeline: pl, Message: errorMessage}
+	return &Client{base: base, sender: sender, retry: clientOptions.Retry, callTimeout: callTimeout}, nil
 }
 
+// CheckPortalURL returns an error, which quotes raw, when raw is not the base URL of a tenant's
+// Defender for Cloud Apps API: an absolute https URL without user information, a query or a fragment
+// (the portal's address bar adds "#/..." to its pages).
+func CheckPortalURL(raw string) error {
+	_, err := parsePortalURL(raw)
+	return err
+}
+
+// parsePortalURL checks a portal URL (see [CheckPortalURL]) and returns it without a trailing slash.
 func parsePortalURL(raw string) (string, error) {
-	const expected = "expected the tenant's API URL shown in the portal under Settings > Cloud Apps > System > About, such as https://contoso.us3.portal.cloudappsecurity.com"
-	u, err := url.Parse(strings.TrimSpace(raw))
+	const expected = "give the base URL of the tenant's Defender for Cloud Apps API only, as shown under Settings > Cloud Apps > System > About " +
+		"(for example https://contoso.eu2.portal.cloudappsecurity.com)"
+	u, err := url.Parse(raw)
+	var urlErr *url.Error
+	if err == nil && u.User != nil {
+		raw = u.Redacted() // A password in the URL is not repeated.
+	}
 	switch {
-	case raw == "":
-		return "", fmt.Errorf("creating the Defender for Cloud Apps client: the portal URL is empty; %s", expected)
+	case errors.As(err, &urlErr):
+		// The parser's error repeats the URL; keep only its reason.
+		return "", fmt.Errorf("%q is not a valid URL (%v); %s", raw, urlErr.Err, expected)
 	case err != nil:
-		return "", fmt.Errorf("creating the Defender for Cloud Apps client: the portal URL %q is not a URL (%v); %s", raw, err, expected)
-	case !strings.EqualFold(u.Scheme, "https") || u.Host == "" || u.Opaque != "":
-		return "", fmt.Errorf("creating the Defender for Cloud Apps client: the portal URL %q is not an absolute https URL; %s", raw, expected)
-	case u.User != nil || u.RawQuery != "" || u.Fragment != "":
-		return "", fmt.Errorf("creating the Defender for Cloud Apps client: the portal URL %q must not carry user information, a query or a fragment; %s", raw, expected)
+		return "", fmt.Errorf("%q is not a valid URL (%v); %s", raw, err, expected)
+	case u.Scheme == "" || u.Host == "" || u.Opaque != "":
+		return "", fmt.Errorf("%q is not an absolute URL; expected https:// followed by a host name: %s", raw, expected)
+	case !strings.EqualFold(u.Scheme, "https"):
+		return "", fmt.Errorf("%q uses the scheme %q; only https URLs are accepted", raw, u.Scheme)
+	case u.User != nil:
+		return "", fmt.Errorf("%q carries user information; %s", raw, expected)
+	case u.RawQuery != "" || u.Fragment != "" || u.ForceQuery:
+		return "", fmt.Errorf("%q has a query or a fragment; %s", raw, expected)
 	}
 	return strings.TrimSuffix(u.String(), "/"), nil
 }
 
-// send sends one request and returns the response when its status is one of
-// ok. Any other status becomes an [*Error]; a request that got no usable
-// answer becomes an error naming the operation and the last answer received,
-// if any.
+// send sends one request (see [pipeline.Client.Send]) under the call timeout when ctx has no
+// deadline of its own.
 func (c *Client) send(ctx context.Context, op, method, path string, body any, ok ...int) (*http.Response, error) {
 	if _, hasDeadline := ctx.Deadline(); !hasDeadline {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, c.callTimeout)
 		defer cancel()
 	}
-	req, err := runtime.NewRequest(ctx, method, c.base+path)
-	if err != nil {
-		return nil, fmt.Errorf("%s: building the request failed: %w", op, err)
-	}
-	req.Raw().Header.Set("Accept", "application/json")
-	if body != nil {
-		if err := runtime.MarshalAsJSON(req, body); err != nil {
-			return nil, fmt.Errorf("%s: encoding the request body failed: %w", op, err)
-		}
-	}
-	resp, err := c.pipeline.Do(req)
-	if err != nil {
-		sendErr := &pipeline.SendError{Operation: op, Service: serviceName, Err: err}
-		if last := pipeline.LastResponse(req); last != nil {
-			sendErr.Last = newError(op, last)
-		}
-		return nil, sendErr
-	}
-	if !runtime.HasStatusCode(resp, ok...) {
-		return nil, newError(op, resp)
-	}
-	return resp, nil
+	return c.sender.Send(ctx, op, method, c.base+path, body, ok...)
 }
 
 // withoutAmbiguousRetries returns ctx carrying retry options under which a

@@ -63,10 +63,11 @@ func TestNewClientValidatesOptions(t *testing.T) {
 		{name: "token", opts: cloudapps.Options{PortalURL: "https://contoso.us3.portal.cloudappsecurity.com", APIToken: apiToken}},
 		{name: "credential and trailing slash", opts: cloudapps.Options{PortalURL: "https://contoso.eu2.portal.cloudappsecurity.com/", Credential: cred}},
 		{name: "empty URL", opts: cloudapps.Options{APIToken: apiToken}, wantErr: "portal URL is empty"},
-		{name: "http", opts: cloudapps.Options{PortalURL: "http://contoso.us3.portal.cloudappsecurity.com", APIToken: apiToken}, wantErr: "not an absolute https URL"},
-		{name: "no scheme", opts: cloudapps.Options{PortalURL: "contoso.us3.portal.cloudappsecurity.com", APIToken: apiToken}, wantErr: "not an absolute https URL"},
-		{name: "query", opts: cloudapps.Options{PortalURL: "https://contoso.us3.portal.cloudappsecurity.com/?x=1", APIToken: apiToken}, wantErr: "must not carry"},
-		{name: "not a URL", opts: cloudapps.Options{PortalURL: "https://%zz", APIToken: apiToken}, wantErr: "is not a URL"},
+		{name: "http", opts: cloudapps.Options{PortalURL: "http://contoso.us3.portal.cloudappsecurity.com", APIToken: apiToken}, wantErr: `"http://contoso.us3.portal.cloudappsecurity.com" uses the scheme "http"; only https URLs are accepted`},
+		{name: "no scheme", opts: cloudapps.Options{PortalURL: "contoso.us3.portal.cloudappsecurity.com", APIToken: apiToken}, wantErr: "is not an absolute URL"},
+		{name: "query", opts: cloudapps.Options{PortalURL: "https://contoso.us3.portal.cloudappsecurity.com/?x=1", APIToken: apiToken}, wantErr: "has a query or a fragment"},
+		{name: "user information", opts: cloudapps.Options{PortalURL: "https://admin:secret@contoso.us3.portal.cloudappsecurity.com", APIToken: apiToken}, wantErr: `"https://admin:xxxxx@contoso.us3.portal.cloudappsecurity.com" carries user information`},
+		{name: "not a URL", opts: cloudapps.Options{PortalURL: "https://%zz", APIToken: apiToken}, wantErr: "is not a valid URL"},
 		{name: "no authentication", opts: cloudapps.Options{PortalURL: "https://contoso.us3.portal.cloudappsecurity.com"}, wantErr: "no authentication was configured"},
 	}
 	for _, tt := range tests {
@@ -359,11 +360,11 @@ func TestStatusErrors(t *testing.T) {
 		unauthorized bool
 		throttled    bool
 	}{
-		{status: http.StatusNotFound, body: "Not found", wantText: `deleting SIEM agent ` + agentID + `: HTTP 404 Not Found: "Not found"`, notFound: true},
+		{status: http.StatusNotFound, body: "Not found", wantText: `HTTP 404 Not Found: "Not found"`, notFound: true},
 		{status: http.StatusConflict, body: `{"error":"A Sentinel agent already exists"}`, wantText: `HTTP 409 Conflict: "{\"error\":\"A Sentinel agent already exists\"}"`, conflict: true},
-		{status: http.StatusUnauthorized, body: "Invalid token", wantText: "HTTP 401 Unauthorized: \"Invalid token\"; the token was rejected", unauthorized: true},
-		{status: http.StatusForbidden, body: "", wantText: "HTTP 403 Forbidden; the caller lacks permission", unauthorized: true},
-		{status: http.StatusTooManyRequests, body: "Throttled", wantText: "30 API requests per minute", throttled: true},
+		{status: http.StatusUnauthorized, body: "Invalid token", wantText: `HTTP 401 Unauthorized: "Invalid token"`, unauthorized: true},
+		{status: http.StatusForbidden, body: "", wantText: "HTTP 403 Forbidden", unauthorized: true},
+		{status: http.StatusTooManyRequests, body: "Throttled", wantText: `HTTP 429 Too Many Requests: "Throttled"`, throttled: true},
 		{status: http.StatusBadRequest, body: "<html>\n<body>bad\n\nrequest</body></html>", wantText: `HTTP 400 Bad Request: "<html> <body>bad request</body></html>"`},
 	}
 	for _, tt := range tests {
@@ -377,11 +378,12 @@ func TestStatusErrors(t *testing.T) {
 			if err == nil {
 				t.Fatal("want an error")
 			}
-			if !strings.Contains(err.Error(), tt.wantText) {
-				t.Errorf("error %q does not contain %q", err, tt.wantText)
+			// The error says what the service answered, and nothing of what to do in Terraform: that is the provider's to say.
+			if want := "deleting SIEM agent " + agentID + ": " + tt.wantText; err.Error() != want {
+				t.Errorf("error %q, want %q", err, want)
 			}
 			var e *cloudapps.Error
-			if !errors.As(err, &e) || e.StatusCode != tt.status || e.Operation != "deleting SIEM agent "+agentID {
+			if !errors.As(err, &e) || e.StatusCode != tt.status || e.Operation != "deleting SIEM agent "+agentID || e.Service != cloudapps.ServiceName {
 				t.Errorf("cloudapps.Error = %+v", e)
 			}
 			got := [4]bool{cloudapps.IsNotFound(err), cloudapps.IsConflict(err), cloudapps.IsUnauthorized(err), cloudapps.IsThrottled(err)}
@@ -399,8 +401,12 @@ func TestErrorBodyIsCapped(t *testing.T) {
 	})
 	err := newClient(t, s, policy.RetryOptions{}).DeleteAgent(context.Background(), agentID)
 	var e *cloudapps.Error
-	if !errors.As(err, &e) || len(e.Body) > 520 || !strings.HasSuffix(e.Body, "...") || !strings.HasPrefix(e.Body, "é") {
-		t.Errorf("error body of %d bytes, want a capped prefix: %v", len(e.Body), err)
+	if !errors.As(err, &e) {
+		t.Fatalf("error %v, want a cloudapps.Error", err)
+	}
+	body, unquoteErr := strconv.Unquote(e.Message)
+	if unquoteErr != nil || len(body) > 520 || !strings.HasSuffix(body, "...") || !strings.HasPrefix(body, "é") {
+		t.Errorf("error body of %d bytes, want a capped prefix, quoted: %v", len(body), err)
 	}
 }
 
@@ -441,7 +447,7 @@ func TestRetries(t *testing.T) {
 		if err == nil {
 			t.Fatal("want an error")
 		}
-		for _, want := range []string{"listing Cloud Discovery streams: ", "context deadline exceeded", `the last answer was HTTP 429 Too Many Requests: "slow down"`, "30 API requests per minute"} {
+		for _, want := range []string{"listing Cloud Discovery streams: ", "context deadline exceeded", `the last answer was HTTP 429 Too Many Requests: "slow down"; try again later`} {
 			if !strings.Contains(err.Error(), want) {
 				t.Errorf("error %q does not contain %q", err, want)
 			}

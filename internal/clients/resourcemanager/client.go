@@ -5,8 +5,13 @@
 // The client is built on azcore's arm.Client, so the endpoint and the token
 // audience come from the cloud configuration, and retries (408, 429 and 5xx,
 // honouring Retry-After and retry-after-ms), bearer tokens and telemetry come
-// from the SDK. Every answer that is not a success becomes an [*Error] that
-// wraps an [*azcore.ResponseError].
+// from the SDK. Every answer that is not a success becomes an [*Error], the
+// error type that both service clients share through their pipeline package,
+// classified by [IsNotFound] and [IsRefused] (and the other functions of the
+// cloudapps package, which hold for both). Errors say what the service
+// answered and never name Terraform attributes; the provider adds what to do.
+// The ids of workspaces and data connectors, and their rules, are
+// [ParseWorkspaceID], [ParseDataConnectorID] and [ValidateConnectorName].
 package resourcemanager
 
 import (
@@ -20,7 +25,6 @@ import (
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/arm"
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
 
 	"github.com/mcas-terraform/terraform-provider-mcas/internal/clients/httplog"
 	"github.com/mcas-terraform/terraform-provider-mcas/internal/clients/internal/pipeline"
@@ -42,14 +46,14 @@ const (
 // traffic.
 const LogSubsystem = "resourcemanager"
 
-// serviceName names the service in error messages.
-const serviceName = "Azure Resource Manager"
+// ServiceName names the service in error messages and in [Error].Service.
+const ServiceName = "Azure Resource Manager"
 
 // Client calls Azure Resource Manager. It is safe for concurrent use.
 type Client struct {
 	endpoint *url.URL
 	base     string
-	pipeline runtime.Pipeline
+	sender   pipeline.Client
 }
 
 // NewClient builds a client on azcore's arm.NewClient. The endpoint and the
@@ -80,7 +84,8 @@ func NewClient(cred azcore.TokenCredential, options *arm.ClientOptions) (*Client
 	}
 	endpoint.RawQuery = ""
 	endpoint.Fragment = ""
-	return &Client{endpoint: endpoint, base: strings.TrimSuffix(endpoint.String(), "/"), pipeline: client.Pipeline()}, nil
+	sender := pipeline.Client{Service: ServiceName, Pipeline: client.Pipeline(), Message: errorMessage}
+	return &Client{endpoint: endpoint, base: strings.TrimSuffix(endpoint.String(), "/"), sender: sender}, nil
 }
 
 // Workspace is a Log Analytics workspace.
@@ -98,14 +103,6 @@ type Workspace struct {
 
 // GetWorkspace reads a Log Analytics workspace.
 func (c *Client) GetWorkspace(ctx context.Context, id WorkspaceID) (*Workspace, error) {
-	const op = "reading Log Analytics workspace"
-	if err := id.validate(); err != nil {
-		return nil, fmt.Errorf("%s: %w", op, err)
-	}
-	resp, err := c.send(ctx, op, id.String(), http.MethodGet, c.url(id.path(), WorkspacesAPIVersion), nil, http.StatusOK)
-	if err != nil {
-		return nil, err
-	}
 	var body struct {
 		ID         string `json:"id"`
 		Name       string `json:"name"`
@@ -114,7 +111,7 @@ func (c *Client) GetWorkspace(ctx context.Context, id WorkspaceID) (*Workspace, 
 			CustomerID string `json:"customerId"`
 		} `json:"properties"`
 	}
-	if err := pipeline.DecodeJSON(op+" "+id.String(), resp, &body); err != nil {
+	if err := c.get(ctx, "reading Log Analytics workspace", id, "", WorkspacesAPIVersion, &body); err != nil {
 		return nil, err
 	}
 	return &Workspace{ID: body.ID, Name: body.Name, Location: body.Location, CustomerID: body.Properties.CustomerID}, nil
@@ -124,21 +121,14 @@ func (c *Client) GetWorkspace(ctx context.Context, id WorkspaceID) (*Workspace, 
 // workspace: it reads the onboarding state "default", which exists (200)
 // when Sentinel is enabled and is absent (404) when it is not.
 func (c *Client) SentinelOnboarded(ctx context.Context, id WorkspaceID) (bool, error) {
-	const op = "reading the Microsoft Sentinel onboarding state of workspace"
-	if err := id.validate(); err != nil {
-		return false, fmt.Errorf("%s: %w", op, err)
+	// Only the onboarding state document counts, not any page a proxy answers with 200.
+	var state struct {
+		ID string `json:"id"`
 	}
-	path := id.path() + "/providers/" + dataConnectorsNamespace + "/onboardingStates/default"
-	resp, err := c.send(ctx, op, id.String(), http.MethodGet, c.url(path, SecurityInsightsAPIVersion), nil, http.StatusOK)
+	err := c.get(ctx, "reading the Microsoft Sentinel onboarding state of workspace", id,
+		"/providers/"+dataConnectorsNamespace+"/onboardingStates/default", SecurityInsightsAPIVersion, &state)
 	switch {
 	case err == nil:
-		// Only the onboarding state document counts, not any page a proxy answers with 200.
-		var state struct {
-			ID string `json:"id"`
-		}
-		if err := pipeline.DecodeJSON(op+" "+id.String(), resp, &state); err != nil {
-			return false, err
-		}
 		return true, nil
 	case IsNotFound(err):
 		return false, nil
@@ -150,19 +140,32 @@ func (c *Client) SentinelOnboarded(ctx context.Context, id WorkspaceID) (bool, e
 // GetDataConnector reads a data connector of any kind. When the connector
 // does not exist the error satisfies [IsNotFound].
 func (c *Client) GetDataConnector(ctx context.Context, id DataConnectorID) (*DataConnector, error) {
-	const op = "reading data connector"
-	if err := id.validate(); err != nil {
-		return nil, fmt.Errorf("%s: %w", op, err)
-	}
-	resp, err := c.send(ctx, op, id.String(), http.MethodGet, c.url(id.path(), SecurityInsightsAPIVersion), nil, http.StatusOK)
-	if err != nil {
-		return nil, err
-	}
 	var dc DataConnector
-	if err := pipeline.DecodeJSON(op+" "+id.String(), resp, &dc); err != nil {
+	if err := c.get(ctx, "reading data connector", id, "", SecurityInsightsAPIVersion, &dc); err != nil {
 		return nil, err
 	}
 	return &dc, nil
+}
+
+// resourceID is the id of a resource the client reads: it checks itself and
+// names the resource's path.
+type resourceID interface {
+	String() string
+	path() string
+	validate() error
+}
+
+// get reads subpath of the resource id and decodes the JSON answer into v;
+// its errors name op and the id.
+func (c *Client) get(ctx context.Context, op string, id resourceID, subpath, apiVersion string, v any) error {
+	if err := id.validate(); err != nil {
+		return fmt.Errorf("%s: %w", op, err)
+	}
+	resp, err := c.send(ctx, op, id.String(), http.MethodGet, c.url(id.path()+subpath, apiVersion), nil, http.StatusOK)
+	if err != nil {
+		return err
+	}
+	return pipeline.DecodeJSON(op+" "+id.String(), resp, v)
 }
 
 // PutDataConnector creates or updates a data connector with a full body
@@ -275,38 +278,7 @@ func (c *Client) url(path, apiVersion string) string {
 	return c.base + path + "?api-version=" + url.QueryEscape(apiVersion)
 }
 
-// send sends one request through the pipeline and returns the response when
-// its status is one of ok. Any other status becomes an [*Error]; a request
-// that got no usable answer becomes a [*pipeline.SendError] that names the
-// last answer received, if any.
+// send sends one request (see [pipeline.Client.Send]) about the resource resourceID.
 func (c *Client) send(ctx context.Context, op, resourceID, method, rawURL string, body any, ok ...int) (*http.Response, error) {
-	req, err := runtime.NewRequest(ctx, method, rawURL)
-	if err != nil {
-		return nil, fmt.Errorf("%s %s: building the request failed: %w", op, resourceID, err)
-	}
-	req.Raw().Header.Set("Accept", "application/json")
-	if body != nil {
-		if err := runtime.MarshalAsJSON(req, body); err != nil {
-			return nil, fmt.Errorf("%s %s: encoding the request body failed: %w", op, resourceID, err)
-		}
-	}
-	resp, err := c.pipeline.Do(req)
-	if err != nil {
-		sendErr := &pipeline.SendError{Operation: op + " " + resourceID, Service: serviceName, Err: err}
-		if last := pipeline.LastResponse(req); last != nil {
-			sendErr.Last = newError(op, resourceID, last)
-		}
-		return nil, sendErr
-	}
-	if !runtime.HasStatusCode(resp, ok...) {
-		return nil, newError(op, resourceID, resp)
-	}
-	return resp, nil
-}
-
-// IsNotFound reports whether err comes from an HTTP 404 answer, which
-// Resource Manager gives for an absent resource whatever the body says.
-func IsNotFound(err error) bool {
-	var respErr *azcore.ResponseError
-	return errors.As(err, &respErr) && respErr.StatusCode == http.StatusNotFound
+	return c.sender.Send(ctx, op+" "+resourceID, method, rawURL, body, ok...)
 }

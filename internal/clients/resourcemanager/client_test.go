@@ -453,7 +453,7 @@ func TestStatusErrors(t *testing.T) {
 				t.Errorf("azcore.ResponseError = %+v, want status %d code %q", respErr, tt.wantStatus, tt.wantCode)
 			}
 			var rmErr *resourcemanager.Error
-			if !errors.As(err, &rmErr) || rmErr.Code != tt.wantCode || rmErr.ResourceID != connectorID {
+			if !errors.As(err, &rmErr) || rmErr.Code != tt.wantCode || rmErr.Operation != "reading data connector "+connectorID || rmErr.Service != resourcemanager.ServiceName {
 				t.Errorf("resourcemanager.Error = %+v", rmErr)
 			}
 			if resourcemanager.IsNotFound(err) != tt.wantNotFound {

@@ -207,7 +207,7 @@ func (e *Engine) CheckStreams(ctx context.Context, d Desired) error {
 }
 
 // Create checks the prerequisites and then converges both halves from nothing. written reports whether
-// any write was attempted: when it is false, the error came before anything could have changed.
+// a write of the resource's own may have happened: when it is false, nothing of it exists.
 //
 // In observe mode the Cloud Apps half is checked before anything is written, as the portal's wizard
 // adds the agent first: a create that fails after writing the connector would leave the resource
@@ -222,7 +222,10 @@ func (e *Engine) Create(ctx context.Context, d Desired) (o Observed, written boo
 		}
 	}
 	o, err = e.Converge(ctx, d, o)
-	return o, true, err
+	// A 409 on creating the agent is the first write, refused: nothing of the resource's exists, and
+	// the agent the tenant holds is someone else's, which the state must not take.
+	var exists *ExistsError
+	return o, !errors.As(err, &exists), err
 }
 
 // Converge creates or updates whichever half differs from d and leaves alone what already matches. In

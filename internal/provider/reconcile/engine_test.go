@@ -10,8 +10,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
-
 	"github.com/mcas-terraform/terraform-provider-mcas/internal/clients/cloudapps"
 	"github.com/mcas-terraform/terraform-provider-mcas/internal/clients/resourcemanager"
 )
@@ -163,22 +161,12 @@ func (s *services) ListStreams(context.Context) ([]cloudapps.Stream, error) {
 	return s.streams, s.call("ListStreams")
 }
 
-// armError is a Resource Manager answer with status, as the client returns it: a *resourcemanager.Error
-// that also unwraps to the *azcore.ResponseError which IsNotFound reads.
 func armError(status int) error {
-	return armAnswer{rm: &resourcemanager.Error{Operation: "test", StatusCode: status}, resp: &azcore.ResponseError{StatusCode: status}}
+	return &resourcemanager.Error{Service: resourcemanager.ServiceName, Operation: "test", StatusCode: status}
 }
-
-type armAnswer struct {
-	rm   *resourcemanager.Error
-	resp *azcore.ResponseError
-}
-
-func (e armAnswer) Error() string   { return e.rm.Error() }
-func (e armAnswer) Unwrap() []error { return []error{e.rm, e.resp} }
 
 func cloudAppsError(status int) error {
-	return &cloudapps.Error{Operation: "test", StatusCode: status, Body: "answer"}
+	return &cloudapps.Error{Service: cloudapps.ServiceName, Operation: "test", StatusCode: status, Message: "answer"}
 }
 
 // timeout is what a client returns when the time allowed ran out: not a refusal.
@@ -492,13 +480,13 @@ func TestCreate(t *testing.T) {
 			},
 		},
 		{
-			name: "manage: a Sentinel agent appears meanwhile (409)", desired: all, wantWritten: true,
+			name: "manage: a Sentinel agent appears meanwhile (409)", desired: all, wantWritten: false,
 			wantCalls: append(slices.Clone(prereqs), "CreateAgent"),
 			setup:     func(s *services) { s.fail["CreateAgent"] = cloudAppsError(409) },
 			check: func(t *testing.T, _ *services, _ Observed, err error) {
 				e := checkErr[*ExistsError](t, err)
 				if !e.AgentConflict || e.ImportID != connectorID().String() || !cloudapps.IsConflict(err) || MayHaveActed(err) ||
-					!strings.Contains(e.Error(), "answered HTTP 409") {
+					!strings.Contains(e.Error(), "answered HTTP 409 to creating one") {
 					t.Errorf("error %+v", e)
 				}
 			},

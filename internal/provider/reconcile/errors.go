@@ -69,7 +69,7 @@ func (e *ExistsError) Parts() []string {
 	case e.AgentID != "":
 		parts = append(parts, fmt.Sprintf("the Sentinel SIEM agent %s in Defender for Cloud Apps", e.AgentID))
 	case e.AgentConflict:
-		parts = append(parts, "a Sentinel SIEM agent in Defender for Cloud Apps (the service answered HTTP 409 to creating one)")
+		parts = append(parts, "a Sentinel SIEM agent (the service answered HTTP 409 to creating one: it was created in Defender for Cloud Apps while this apply ran)")
 	}
 	for _, id := range e.ConnectorIDs {
 		parts = append(parts, "the data connector "+id)
@@ -165,7 +165,7 @@ func asRouteError(call string, err error) *AgentRouteError {
 		return nil
 	}
 	var apiErr *cloudapps.Error
-	if errors.As(err, &apiErr) {
+	if errors.As(err, &apiErr) && apiErr.Service == cloudapps.ServiceName {
 		switch apiErr.StatusCode {
 		case http.StatusNotFound, http.StatusMethodNotAllowed, http.StatusNotImplemented:
 			return &AgentRouteError{Call: call, StatusCode: apiErr.StatusCode, Err: err}

@@ -1,8 +1,11 @@
 // Package pipeline holds what the service clients share on top of azcore's
-// HTTP pipeline: the module identity used for telemetry, a policy that
-// remembers the last HTTP answer across retries, the error that reports a
-// request which never got a usable answer, and strict decoding of JSON
-// answers.
+// HTTP pipeline: the module identity used for telemetry, the sending of a
+// request ([Client.Send]), a policy that remembers the last HTTP answer across
+// retries, the two errors of a request (an answer with a status the operation
+// does not expect, [ResponseError], and no usable answer at all, [SendError])
+// with one classification of both for either service ([IsNotFound],
+// [IsRefused] and the others), and strict decoding of JSON answers. It speaks
+// HTTP only: what to do about an error in Terraform is the provider's to say.
 package pipeline
 
 import (
@@ -115,14 +118,6 @@ func LastResponse(req *policy.Request) *http.Response {
 	}
 }
 
-// Detailer is an error describing a service answer that can also describe
-// the answer alone, without naming the operation.
-type Detailer interface {
-	error
-	// Detail describes the answer, for example "HTTP 503 ServerBusy: try later".
-	Detail() string
-}
-
 // SendError reports a request that did not end with an HTTP answer: the
 // connection failed, no token could be obtained, or the context ended while
 // the request or its retries were under way.
@@ -134,9 +129,9 @@ type SendError struct {
 	Service string
 	// Err is the transport, credential or context error.
 	Err error
-	// Last describes the last answer the service gave before Err, or is nil
-	// when no attempt got an answer.
-	Last Detailer
+	// Last is the last answer the service gave before Err, or nil when no
+	// attempt got an answer.
+	Last *ResponseError
 }
 
 // Error implements the error interface.

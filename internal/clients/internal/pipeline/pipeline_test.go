@@ -35,12 +35,6 @@ func TestSnippet(t *testing.T) {
 	}
 }
 
-// answer is a Detailer standing for a client's status error.
-type answer struct{ detail string }
-
-func (a answer) Error() string  { return "op: " + a.detail }
-func (a answer) Detail() string { return a.detail }
-
 func TestSendErrorMessages(t *testing.T) {
 	urlErr := fmt.Errorf("Get %q: %w", "https://example.test/x", context.DeadlineExceeded)
 	tests := []struct {
@@ -50,7 +44,7 @@ func TestSendErrorMessages(t *testing.T) {
 	}{
 		{
 			name: "deadline after answers",
-			err:  &SendError{Operation: "reading x", Service: "Svc", Err: context.DeadlineExceeded, Last: answer{"HTTP 503 Busy"}},
+			err:  &SendError{Operation: "reading x", Service: "Svc", Err: context.DeadlineExceeded, Last: &ResponseError{Operation: "reading x", StatusCode: 503, Code: "Busy"}},
 			want: []string{"reading x: the time allowed ran out before Svc gave a usable answer (context deadline exceeded)", "the last answer was HTTP 503 Busy", "try again later or allow more time"},
 		},
 		{
@@ -65,8 +59,8 @@ func TestSendErrorMessages(t *testing.T) {
 		},
 		{
 			name: "transport",
-			err:  &SendError{Operation: "reading x", Service: "Svc", Err: io.ErrUnexpectedEOF, Last: answer{"HTTP 502"}},
-			want: []string{"reading x: the request to Svc failed: unexpected EOF; the last answer was HTTP 502"},
+			err:  &SendError{Operation: "reading x", Service: "Svc", Err: io.ErrUnexpectedEOF, Last: &ResponseError{Operation: "reading x", StatusCode: 502, Message: "bad gateway"}},
+			want: []string{"reading x: the request to Svc failed: unexpected EOF; the last answer was HTTP 502 Bad Gateway: bad gateway"},
 		},
 	}
 	for _, tt := range tests {
@@ -79,8 +73,8 @@ func TestSendErrorMessages(t *testing.T) {
 			if !errors.Is(tt.err, tt.err.Err) {
 				t.Error("the cause is not reachable with errors.Is")
 			}
-			var a answer
-			if got := errors.As(tt.err, &a); got != (tt.err.Last != nil) {
+			var last *ResponseError
+			if got := errors.As(tt.err, &last); got != (tt.err.Last != nil) {
 				t.Errorf("errors.As reaches the last answer: %v, want %v", got, tt.err.Last != nil)
 			}
 		})

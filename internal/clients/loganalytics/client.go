@@ -1,0 +1,249 @@
+// Package loganalytics is the Log Analytics query client of the provider: it counts what the
+// Defender for Cloud Apps - Microsoft Sentinel integration wrote into a workspace, the discovery logs
+// in McasShadowItReporting and the alerts in SecurityAlert.
+//
+// The client is built on the Azure SDK's Log Analytics query module (azlogs), so the bearer token
+// (scope audience + "/.default"), retries (408, 429 and 5xx, honouring Retry-After) and telemetry come
+// from azcore. Its queries are fixed KQL text with only validated values in it, one query per table.
+//
+// The query API allows a user 200 queries per 30 seconds and runs 5 of them at once (the others
+// wait in a queue); it answers HTTP 429 past that. The default retries wait long enough for a 30
+// second window to pass.
+package loganalytics
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/cloud"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
+	"github.com/Azure/azure-sdk-for-go/sdk/monitor/query/azlogs"
+
+	"github.com/mcas-terraform/terraform-provider-mcas/internal/clients/httplog"
+	"github.com/mcas-terraform/terraform-provider-mcas/internal/clients/internal/pipeline"
+)
+
+// LogSubsystem is the tflog subsystem into which the client logs its HTTP traffic.
+const LogSubsystem = "loganalytics"
+
+// serviceName names the service in error messages.
+const serviceName = "the Log Analytics query API"
+
+// Default retry settings, used for the fields the caller leaves zero. The service counts 200 queries
+// per user in 30 seconds and sends no documented Retry-After, so the waits add up to more than that
+// window: about 2, 4, 8 and 16 seconds.
+const (
+	DefaultMaxRetries    = 4
+	DefaultRetryDelay    = 2 * time.Second
+	DefaultMaxRetryDelay = 30 * time.Second
+)
+
+// DefaultCallTimeout bounds a call whose caller sets no deadline, such as a data source read.
+const DefaultCallTimeout = 5 * time.Minute
+
+// Options configures a [Client].
+type Options struct {
+	// Endpoint is the query endpoint of the cloud without the API version, such as
+	// https://api.loganalytics.io; requests go to Endpoint + "/v1/workspaces/{id}/query".
+	Endpoint string
+	// Audience is the resource the tokens are requested for (scope Audience + "/.default"); empty
+	// means Endpoint, as for every Azure cloud.
+	Audience string
+	// Credential obtains Microsoft Entra tokens.
+	Credential azcore.TokenCredential
+	// ClientOptions configure the pipeline: Transport, Retry, Telemetry and policies. Zero Retry
+	// fields take the Default* values of this package; Cloud is set by the client.
+	ClientOptions policy.ClientOptions
+	// CallTimeout bounds each call whose context has no deadline; zero means [DefaultCallTimeout].
+	CallTimeout time.Duration
+}
+
+// Client queries Log Analytics workspaces. It is safe for concurrent use.
+type Client struct {
+	logs        *azlogs.Client
+	endpoint    string
+	callTimeout time.Duration
+	now         func() time.Time
+}
+
+// NewClient validates opts and builds a client.
+func NewClient(opts Options) (*Client, error) {
+	if opts.Credential == nil {
+		return nil, errors.New("creating the Log Analytics client: no credential was given; configure one of the provider's Microsoft Entra ID authentication methods")
+	}
+	endpoint, err := checkEndpoint(opts.Endpoint)
+	if err != nil {
+		return nil, err
+	}
+	audience := strings.TrimSuffix(strings.TrimSpace(opts.Audience), "/")
+	if audience == "" {
+		audience = endpoint
+	}
+	clientOptions := opts.ClientOptions
+	clientOptions.PerCallPolicies = append([]policy.Policy(nil), opts.ClientOptions.PerCallPolicies...)
+	clientOptions.PerRetryPolicies = append(append([]policy.Policy(nil), opts.ClientOptions.PerRetryPolicies...),
+		httplog.NewPolicy(LogSubsystem, httplog.Options{}), lastAnswerPolicy{})
+	if clientOptions.Retry.MaxRetries == 0 {
+		clientOptions.Retry.MaxRetries = DefaultMaxRetries
+	}
+	if clientOptions.Retry.RetryDelay == 0 {
+		clientOptions.Retry.RetryDelay = DefaultRetryDelay
+	}
+	if clientOptions.Retry.MaxRetryDelay == 0 {
+		clientOptions.Retry.MaxRetryDelay = DefaultMaxRetryDelay
+	}
+	clientOptions.Cloud = cloud.Configuration{
+		ActiveDirectoryAuthorityHost: opts.ClientOptions.Cloud.ActiveDirectoryAuthorityHost,
+		Services: map[cloud.ServiceName]cloud.ServiceConfiguration{
+			azlogs.ServiceName: {Endpoint: endpoint + "/v1", Audience: audience},
+		},
+	}
+	logs, err := azlogs.NewClient(opts.Credential, &azlogs.ClientOptions{ClientOptions: clientOptions})
+	if err != nil {
+		return nil, fmt.Errorf("creating the Log Analytics client: %w", err)
+	}
+	callTimeout := opts.CallTimeout
+	if callTimeout <= 0 {
+		callTimeout = DefaultCallTimeout
+	}
+	return &Client{logs: logs, endpoint: endpoint, callTimeout: callTimeout, now: time.Now}, nil
+}
+
+// checkEndpoint checks the endpoint and returns it without a trailing slash.
+func checkEndpoint(raw string) (string, error) {
+	const expected = "expected the Log Analytics query endpoint of the cloud, such as https://api.loganalytics.io"
+	u, err := url.Parse(strings.TrimSpace(raw))
+	switch {
+	case raw == "":
+		return "", fmt.Errorf("creating the Log Analytics client: the endpoint is empty; %s", expected)
+	case err != nil:
+		return "", fmt.Errorf("creating the Log Analytics client: the endpoint %q is not a URL (%v); %s", raw, err, expected)
+	case !strings.EqualFold(u.Scheme, "https") || u.Host == "" || u.Opaque != "" || u.User != nil || u.RawQuery != "" || u.Fragment != "":
+		return "", fmt.Errorf("creating the Log Analytics client: the endpoint %q is not an absolute https URL without user information, query or fragment; %s", raw, expected)
+	}
+	return strings.TrimSuffix(u.String(), "/"), nil
+}
+
+// Endpoint returns the query endpoint the client calls.
+func (c *Client) Endpoint() string { return c.endpoint }
+
+// answer is a query's result table with what the service said about it.
+type answer struct {
+	table    *azlogs.Table
+	answered time.Time
+	partial  *PartialError
+	missing  bool
+}
+
+// query runs one query against a workspace over the last lookback and returns its first table. A
+// workspace that does not have the table is no error: the answer says it is missing.
+func (c *Client) query(ctx context.Context, op, workspace, table, kql string, lookback time.Duration) (*answer, error) {
+	if err := checkWorkspace(workspace); err != nil {
+		return nil, fmt.Errorf("%s: %w", op, err)
+	}
+	if _, hasDeadline := ctx.Deadline(); !hasDeadline {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, c.callTimeout)
+		defer cancel()
+	}
+	var raw *http.Response
+	last := &lastAnswer{}
+	ctx = context.WithValue(policy.WithCaptureResponse(ctx, &raw), lastAnswerKey{}, last)
+	timespan := azlogs.TimeInterval(isoDuration(lookback))
+	resp, err := c.logs.QueryWorkspace(ctx, workspace, azlogs.QueryBody{Query: &kql, Timespan: &timespan}, nil)
+	var respErr *azcore.ResponseError
+	switch {
+	case errors.As(err, &respErr):
+		e := newError(op, workspace, respErr.RawResponse)
+		if e.tableMissing(table) {
+			return &answer{answered: c.answerTime(respErr.RawResponse), missing: true}, nil
+		}
+		return nil, e
+	case err != nil && raw != nil && raw.StatusCode == http.StatusOK:
+		// The answer came but is not a query result; say what it was in the words of DecodeJSON.
+		var doc map[string]any
+		if decodeErr := pipeline.DecodeJSON(op+" of workspace "+workspace, raw, &doc); decodeErr != nil {
+			return nil, decodeErr
+		}
+		return nil, fmt.Errorf("%s of workspace %s: the HTTP 200 answer is not a query result: %w", op, workspace, err)
+	case err != nil:
+		sendErr := &pipeline.SendError{Operation: op + " of workspace " + workspace, Service: serviceName, Err: err}
+		if resp := last.response(); resp != nil {
+			sendErr.Last = newError(op, workspace, resp).response()
+		}
+		return nil, sendErr
+	}
+	if len(resp.Tables) == 0 {
+		return nil, fmt.Errorf("%s of workspace %s: the answer holds no table; expected the query's PrimaryResult", op, workspace)
+	}
+	a := &answer{table: &resp.Tables[0], answered: c.answerTime(raw)}
+	if resp.Error != nil {
+		a.partial = newPartialError(resp.Error)
+	}
+	return a, nil
+}
+
+// answerTime returns the service's time of an answer, from its Date header, or the client's clock
+// when the answer has none.
+func (c *Client) answerTime(resp *http.Response) time.Time {
+	if resp != nil {
+		if at, err := http.ParseTime(resp.Header.Get("Date")); err == nil {
+			return at.UTC()
+		}
+	}
+	return c.now().UTC()
+}
+
+// checkWorkspace checks a workspace customer id, a GUID.
+func checkWorkspace(id string) error {
+	if !guidPattern.MatchString(id) {
+		return fmt.Errorf("the workspace id %q is not the workspace's customer id (a GUID such as 00000000-0000-0000-0000-000000000000, the \"Workspace ID\" of the portal)", pipeline.Snippet([]byte(id), 80))
+	}
+	return nil
+}
+
+// lastAnswerKey is the context key of the lastAnswer of a call.
+type lastAnswerKey struct{}
+
+// lastAnswer keeps a copy of the last non-success answer of a call, which azcore's retry policy drops
+// when a later attempt fails in transport or the time runs out.
+type lastAnswer struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+// response returns the kept answer as a fresh response, or nil.
+func (l *lastAnswer) response() *http.Response {
+	if l.status == 0 {
+		return nil
+	}
+	return &http.Response{StatusCode: l.status, Status: fmt.Sprintf("%d %s", l.status, http.StatusText(l.status)),
+		Header: l.header.Clone(), Body: io.NopCloser(bytes.NewReader(l.body)), ContentLength: int64(len(l.body))}
+}
+
+// lastAnswerPolicy records each non-success answer into the call's lastAnswer.
+type lastAnswerPolicy struct{}
+
+// Do implements policy.Policy.
+func (lastAnswerPolicy) Do(req *policy.Request) (*http.Response, error) {
+	resp, err := req.Next()
+	last, ok := req.Raw().Context().Value(lastAnswerKey{}).(*lastAnswer)
+	if err != nil || !ok || resp == nil || resp.StatusCode < http.StatusMultipleChoices {
+		return resp, err
+	}
+	body, readErr := runtime.Payload(resp)
+	if readErr == nil {
+		last.status, last.header, last.body = resp.StatusCode, resp.Header.Clone(), append([]byte(nil), body...)
+	}
+	return resp, err
+}
