@@ -473,8 +473,8 @@ func TestReadAccessSwitch(t *testing.T) {
 	}
 	for path, action := range map[string]string{
 		info.WorkspaceID + "/providers/Microsoft.SecurityInsights/onboardingStates/default?api-version=2024-03-01": "Microsoft.SecurityInsights/onboardingStates/read",
-		info.WorkspaceID + "/providers/Microsoft.SecurityInsights/dataConnectors?api-version=2024-03-01":          "Microsoft.SecurityInsights/dataConnectors/read",
-		connectorURL(info.WorkspaceID, "missing", "2024-03-01"):                                                  "Microsoft.SecurityInsights/dataConnectors/read",
+		info.WorkspaceID + "/providers/Microsoft.SecurityInsights/dataConnectors?api-version=2024-03-01":           "Microsoft.SecurityInsights/dataConnectors/read",
+		connectorURL(info.WorkspaceID, "missing", "2024-03-01"):                                                    "Microsoft.SecurityInsights/dataConnectors/read",
 	} {
 		res := do(t, s, http.MethodGet, path, auth, nil).expectStatus(t, http.StatusForbidden)
 		if res.armCode(t) != "AuthorizationFailed" || !strings.Contains(res.armMessage(t), "'"+action+"'") {
