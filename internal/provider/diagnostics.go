@@ -57,14 +57,42 @@ func cloudAppsDiagnostic(summary string, err error) diag.Diagnostic {
 
 // integrationDiagnostic turns an error of either service into a diagnostic that says what to do.
 func integrationDiagnostic(summary string, err error) diag.Diagnostic {
+	var other *otherConnectorError
+	if errors.As(err, &other) {
+		return diag.NewErrorDiagnostic(summary+": another Defender for Cloud Apps data connector exists", err.Error())
+	}
 	var armErr *resourcemanager.Error
 	if errors.As(err, &armErr) {
+		reading := strings.HasPrefix(armErr.Operation, "reading ") || strings.HasPrefix(armErr.Operation, "listing ")
 		switch {
+		case strings.EqualFold(armErr.Code, "InvalidLicense") && strings.Contains(strings.ToLower(armErr.Message), "consent"):
+			return diag.NewErrorDiagnostic(summary+": consent missing",
+				fmt.Sprintf("%v\n\nThis is not a license problem: Microsoft Sentinel gives this answer when a service principal writes a data "+
+					"connector that a signed-in administrator may write (reported for other connectors in Azure/Azure-Sentinel#5007). Create the "+
+					"connector once as a signed-in user who is at least Security Administrator and has Microsoft Sentinel Contributor on the "+
+					"workspace: apply with use_cli = true after az login, or connect Defender for Cloud Apps on the workspace's Microsoft "+
+					"Sentinel data connector page and import the connector (terraform import mcas_sentinel_integration.<name> <connector id>).", err))
 		case strings.EqualFold(armErr.Code, "InvalidLicense"):
 			return diag.NewErrorDiagnostic(summary+": Defender for Cloud Apps license missing",
 				fmt.Sprintf("%v\n\nMicrosoft Sentinel refused the Defender for Cloud Apps data connector because the tenant has no valid "+
-					"license for it. The tenant needs a Microsoft Defender for Cloud Apps license (for example Microsoft 365 E5 or EMS E5) and "+
-					"admin consent; assign one, wait for it to take effect, then apply again.", err))
+					"license for it. The tenant needs a Microsoft Defender for Cloud Apps license (for example Microsoft 365 E5 or EMS E5); "+
+					"assign one, wait for it to take effect, then apply again.", err))
+		case (strings.EqualFold(armErr.Code, "AuthorizationFailed") || armErr.StatusCode == http.StatusForbidden) && reading:
+			return diag.NewErrorDiagnostic(summary+": read permission missing",
+				fmt.Sprintf("%v\n\nThe identity Terraform runs as may not read the workspace's Microsoft Sentinel objects. Reading the "+
+					"onboarding state and the data connectors needs at least the Microsoft Sentinel Reader role on the workspace (or its "+
+					"resource group); managing the integration needs Microsoft Sentinel Contributor, which includes it. Assign the role, wait "+
+					"a few minutes for it to apply, then run again.", err))
+		case isNotOnboarded(err):
+			return diag.NewErrorDiagnostic(summary+": Microsoft Sentinel not enabled on the workspace",
+				fmt.Sprintf("%v\n\nEnable Microsoft Sentinel on the workspace first (in the portal, or with "+
+					"azurerm_sentinel_log_analytics_workspace_onboarding). When it was enabled moments ago, it can take minutes to take effect, "+
+					"and a create waits for it within its timeout: apply again.", err))
+		case armErr.StatusCode == http.StatusBadRequest && strings.Contains(armErr.Message, "same kind and context id"):
+			return diag.NewErrorDiagnostic(summary+": another Defender for Cloud Apps data connector exists",
+				fmt.Sprintf("%v\n\nMicrosoft Sentinel allows one Defender for Cloud Apps data connector per workspace, and the workspace "+
+					"has one under another name. Import that one (terraform import mcas_sentinel_integration.<name> <its id>, with "+
+					"connector_name set to its name), or delete it, then apply again.", err))
 		case strings.EqualFold(armErr.Code, "AuthorizationFailed") || armErr.StatusCode == http.StatusForbidden:
 			return diag.NewErrorDiagnostic(summary+": permission missing",
 				fmt.Sprintf("%v\n\nThe identity Terraform runs as is not allowed this operation on the workspace. Give it a role that may "+

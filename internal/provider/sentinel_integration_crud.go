@@ -45,6 +45,9 @@ type integrationTarget struct {
 	ca        *cloudapps.Client
 	workspace resourcemanager.WorkspaceID
 	connector resourcemanager.DataConnectorID
+	// onboarding, set by create, makes the checks and writes wait for Sentinel's onboarding to take
+	// effect (sentinel_onboarding.go).
+	onboarding *onboardingWait
 }
 
 // target resolves the clients and the ids of m; m's workspace_id and connector_name must be known.
@@ -175,7 +178,7 @@ func (t *integrationTarget) converge(ctx context.Context, d desiredIntegration, 
 	}
 	if o.connector == nil || !connectorMatches(o.props, d) {
 		tflog.Info(ctx, "Writing the Microsoft Sentinel data connector", map[string]any{"connector_id": t.connector.String()})
-		dc, _, err := t.rm.PutDataConnector(ctx, t.connector, resourcemanager.NewCloudAppSecurityConnector(d.tenantID, d.alerts, d.discovery))
+		dc, err := t.putConnector(ctx, resourcemanager.NewCloudAppSecurityConnector(d.tenantID, d.alerts, d.discovery))
 		if err != nil {
 			return o, err
 		}
@@ -277,6 +280,7 @@ func (r *sentinelIntegrationResource) Create(ctx context.Context, req resource.C
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	t.onboarding = &r.clients.onboardingWait
 	resp.Diagnostics.Append(t.checkPrerequisites(ctx, d)...)
 	if resp.Diagnostics.HasError() {
 		return
@@ -313,7 +317,7 @@ func (t *integrationTarget) checkPrerequisites(ctx context.Context, d desiredInt
 		}
 		return diags
 	}
-	onboarded, err := t.rm.SentinelOnboarded(ctx, t.workspace)
+	onboarded, err := t.sentinelOnboarded(ctx)
 	if err != nil {
 		diags.Append(integrationDiagnostic("Checking that Microsoft Sentinel is enabled on the workspace failed", err))
 		return diags
@@ -450,7 +454,11 @@ func (r *sentinelIntegrationResource) Update(ctx context.Context, req resource.U
 	agentID := state.CloudAppsAgentID.ValueString()
 	o, err := t.observe(ctx, agentID)
 	observed := err == nil
-	if observed {
+	if observed && o.connector == nil {
+		// Sentinel refuses a second connector of the kind: say what to do instead of a PUT bound to fail.
+		err = t.checkConnectorSlot(ctx)
+	}
+	if observed && err == nil {
 		o, err = t.converge(ctx, d, o)
 	}
 	if err != nil {
