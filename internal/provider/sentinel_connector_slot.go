@@ -36,17 +36,22 @@ func (e *otherConnectorError) Error() string {
 		e.connector, e.other, e.connector.Name, e.otherName, e.other, e.other, e.connector.Name)
 }
 
+// connectorLister lists a workspace's data connectors, as the Resource Manager client does.
+type connectorLister interface {
+	ListDataConnectors(ctx context.Context, ws resourcemanager.WorkspaceID) ([]resourcemanager.DataConnector, error)
+}
+
 // checkConnectorSlot returns an *otherConnectorError when the workspace holds a MicrosoftCloudAppSecurity
-// connector other than t.connector, so that creating t.connector is bound to fail; it is meant for when
-// t.connector is gone.
-func (t *integrationTarget) checkConnectorSlot(ctx context.Context) error {
-	connectors, err := t.rm.ListDataConnectors(ctx, t.workspace)
+// connector other than connector, so that creating connector is bound to fail; it is meant for when
+// connector is gone.
+func checkConnectorSlot(ctx context.Context, c connectorLister, connector resourcemanager.DataConnectorID) error {
+	connectors, err := c.ListDataConnectors(ctx, connector.Workspace)
 	if err != nil {
 		return err
 	}
-	for _, c := range connectors {
-		if strings.EqualFold(c.Kind, resourcemanager.KindCloudAppSecurity) && !strings.EqualFold(c.Name, t.connector.Name) {
-			return &otherConnectorError{connector: t.connector, other: c.ID, otherName: c.Name}
+	for _, dc := range connectors {
+		if strings.EqualFold(dc.Kind, resourcemanager.KindCloudAppSecurity) && !strings.EqualFold(dc.Name, connector.Name) {
+			return &otherConnectorError{connector: connector, other: dc.ID, otherName: dc.Name}
 		}
 	}
 	return nil

@@ -178,7 +178,7 @@ func (t *integrationTarget) converge(ctx context.Context, d desiredIntegration, 
 	}
 	if o.connector == nil || !connectorMatches(o.props, d) {
 		tflog.Info(ctx, "Writing the Microsoft Sentinel data connector", map[string]any{"connector_id": t.connector.String()})
-		dc, err := t.putConnector(ctx, resourcemanager.NewCloudAppSecurityConnector(d.tenantID, d.alerts, d.discovery))
+		dc, _, err := t.connectorCalls().PutDataConnector(ctx, t.connector, resourcemanager.NewCloudAppSecurityConnector(d.tenantID, d.alerts, d.discovery))
 		if err != nil {
 			return o, err
 		}
@@ -317,7 +317,7 @@ func (t *integrationTarget) checkPrerequisites(ctx context.Context, d desiredInt
 		}
 		return diags
 	}
-	onboarded, err := t.sentinelOnboarded(ctx)
+	onboarded, err := t.connectorCalls().SentinelOnboarded(ctx, t.workspace)
 	if err != nil {
 		diags.Append(integrationDiagnostic("Checking that Microsoft Sentinel is enabled on the workspace failed", err))
 		return diags
@@ -456,7 +456,7 @@ func (r *sentinelIntegrationResource) Update(ctx context.Context, req resource.U
 	observed := err == nil
 	if observed && o.connector == nil {
 		// Sentinel refuses a second connector of the kind: say what to do instead of a PUT bound to fail.
-		err = t.checkConnectorSlot(ctx)
+		err = checkConnectorSlot(ctx, t.rm, t.connector)
 	}
 	if observed && err == nil {
 		o, err = t.converge(ctx, d, o)

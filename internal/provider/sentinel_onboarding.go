@@ -62,31 +62,37 @@ func (w onboardingWait) await(ctx context.Context, what string, attempt func() (
 	}
 }
 
-// sentinelOnboarded reports whether Microsoft Sentinel is enabled on the workspace. During a create
-// (t.onboarding set) an absent onboarding state is read again, with back-off, until it appears or the
-// wait is over.
-func (t *integrationTarget) sentinelOnboarded(ctx context.Context) (bool, error) {
-	if t.onboarding == nil {
-		return t.rm.SentinelOnboarded(ctx, t.workspace)
-	}
-	return t.onboarding.await(ctx, "the onboarding state of workspace "+t.workspace.String(), func() (bool, error) {
-		return t.rm.SentinelOnboarded(ctx, t.workspace)
+// onboardingConnectors are the Resource Manager calls that Sentinel's onboarding delays, as the
+// Resource Manager client has them.
+type onboardingConnectors interface {
+	SentinelOnboarded(ctx context.Context, id resourcemanager.WorkspaceID) (bool, error)
+	PutDataConnector(ctx context.Context, id resourcemanager.DataConnectorID, dc resourcemanager.DataConnector) (*resourcemanager.DataConnector, bool, error)
+}
+
+// waitingConnectors are the calls of a create: they wait for Sentinel's onboarding to take effect.
+type waitingConnectors struct {
+	onboardingConnectors
+	wait onboardingWait
+}
+
+// SentinelOnboarded reports whether Microsoft Sentinel is enabled on the workspace; an absent
+// onboarding state is read again, with back-off, until it appears or the wait is over.
+func (c waitingConnectors) SentinelOnboarded(ctx context.Context, ws resourcemanager.WorkspaceID) (bool, error) {
+	return c.wait.await(ctx, "the onboarding state of workspace "+ws.String(), func() (bool, error) {
+		return c.onboardingConnectors.SentinelOnboarded(ctx, ws)
 	})
 }
 
-// putConnector creates or updates the data connector. During a create (t.onboarding set) a write that
-// Sentinel refuses because its onboarding has not taken effect yet is sent again, with back-off,
-// until it is accepted or the wait is over; then the last refusal is returned.
-func (t *integrationTarget) putConnector(ctx context.Context, dc resourcemanager.DataConnector) (*resourcemanager.DataConnector, error) {
-	if t.onboarding == nil {
-		written, _, err := t.rm.PutDataConnector(ctx, t.connector, dc)
-		return written, err
-	}
+// PutDataConnector creates or updates a data connector; a write that Sentinel refuses because its
+// onboarding has not taken effect yet is sent again, with back-off, until it is accepted or the wait is
+// over, and then the last refusal is returned.
+func (c waitingConnectors) PutDataConnector(ctx context.Context, id resourcemanager.DataConnectorID, dc resourcemanager.DataConnector) (*resourcemanager.DataConnector, bool, error) {
 	var written *resourcemanager.DataConnector
+	var created bool
 	var refused error
-	done, err := t.onboarding.await(ctx, "data connector writes to workspace "+t.workspace.String(), func() (bool, error) {
+	done, err := c.wait.await(ctx, "data connector writes to workspace "+id.Workspace.String(), func() (bool, error) {
 		var err error
-		written, _, err = t.rm.PutDataConnector(ctx, t.connector, dc)
+		written, created, err = c.onboardingConnectors.PutDataConnector(ctx, id, dc)
 		if isNotOnboarded(err) {
 			refused = err
 			return false, nil
@@ -96,7 +102,16 @@ func (t *integrationTarget) putConnector(ctx context.Context, dc resourcemanager
 	if !done && err == nil {
 		err = refused
 	}
-	return written, err
+	return written, created, err
+}
+
+// connectorCalls are the Resource Manager calls that Sentinel's onboarding delays, as t's operation
+// makes them: waiting for the onboarding during a create (t.onboarding set), at once otherwise.
+func (t *integrationTarget) connectorCalls() onboardingConnectors {
+	if t.onboarding == nil {
+		return t.rm
+	}
+	return waitingConnectors{onboardingConnectors: t.rm, wait: *t.onboarding}
 }
 
 // isNotOnboarded reports whether err is Resource Manager refusing a data connector request because

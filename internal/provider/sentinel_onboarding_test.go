@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-log/tflogtest"
+
+	"github.com/mcas-terraform/terraform-provider-mcas/internal/clients/resourcemanager"
 )
 
 // logEntries decodes the JSON lines tflogtest wrote.
@@ -122,5 +124,103 @@ func TestOnboardingWaitLogsNoSecrets(t *testing.T) {
 				t.Errorf("unexpected log field %q in %s", key, raw)
 			}
 		}
+	}
+}
+
+// stubConnectors answers SentinelOnboarded and PutDataConnector from lists, one answer per call; the
+// last answer repeats.
+type stubConnectors struct {
+	onboarded []bool
+	puts      []error
+	calls     int
+}
+
+func (s *stubConnectors) SentinelOnboarded(context.Context, resourcemanager.WorkspaceID) (bool, error) {
+	s.calls++
+	return s.onboarded[min(s.calls, len(s.onboarded))-1], nil
+}
+
+func (s *stubConnectors) PutDataConnector(_ context.Context, id resourcemanager.DataConnectorID, dc resourcemanager.DataConnector) (*resourcemanager.DataConnector, bool, error) {
+	s.calls++
+	if err := s.puts[min(s.calls, len(s.puts))-1]; err != nil {
+		return nil, false, err
+	}
+	dc.ID, dc.Name = id.String(), id.Name
+	return &dc, true, nil
+}
+
+// armAnswer is the error of a Resource Manager answer.
+func armAnswer(status int, code, message string) error {
+	return &resourcemanager.Error{Operation: "creating or updating data connector", ResourceID: "x", StatusCode: status, Code: code, Message: message}
+}
+
+// TestWaitingConnectors reads the onboarding state and writes the connector again while Sentinel's
+// onboarding has not taken effect, and passes any other answer on at once.
+func TestWaitingConnectors(t *testing.T) {
+	ws := resourcemanager.WorkspaceID{SubscriptionID: "4c2dd80b-1ccb-4d86-bcc7-fb007341aad6", ResourceGroup: "rg", Name: "law"}
+	id := resourcemanager.NewDataConnectorID(ws, "c")
+	wait := onboardingWait{first: time.Millisecond, max: 2 * time.Millisecond, limit: time.Minute}
+	notOnboarded := armAnswer(400, "BadRequest", "The workspace 'law' is not onboarded to Microsoft Sentinel.")
+	body := resourcemanager.NewCloudAppSecurityConnector("t", true, true)
+
+	stub := &stubConnectors{onboarded: []bool{false, false, true}}
+	if ok, err := (waitingConnectors{stub, wait}).SentinelOnboarded(context.Background(), ws); !ok || err != nil || stub.calls != 3 {
+		t.Errorf("SentinelOnboarded = %v, %v after %d reads; want true after 3", ok, err, stub.calls)
+	}
+	stub = &stubConnectors{puts: []error{notOnboarded, notOnboarded, nil}}
+	if dc, created, err := (waitingConnectors{stub, wait}).PutDataConnector(context.Background(), id, body); dc == nil || !created || err != nil || stub.calls != 3 {
+		t.Errorf("PutDataConnector = %v, %v, %v after %d writes; want the connector after 3", dc, created, err, stub.calls)
+	}
+	for _, refusal := range []error{
+		armAnswer(400, "BadRequest", "properties.tenantId is required"),
+		armAnswer(401, "InvalidLicense", "Missing consent"),
+		errors.New("connection reset"),
+	} {
+		stub = &stubConnectors{puts: []error{refusal, nil}}
+		if _, _, err := (waitingConnectors{stub, wait}).PutDataConnector(context.Background(), id, body); !errors.Is(err, refusal) || stub.calls != 1 {
+			t.Errorf("PutDataConnector after %v: %v after %d writes; want it passed on at once", refusal, err, stub.calls)
+		}
+	}
+	stub = &stubConnectors{puts: []error{notOnboarded}}
+	short := onboardingWait{first: time.Millisecond, max: time.Millisecond, limit: 5 * time.Millisecond}
+	if _, _, err := (waitingConnectors{stub, short}).PutDataConnector(context.Background(), id, body); !errors.Is(err, notOnboarded) || stub.calls < 2 {
+		t.Errorf("PutDataConnector = %v after %d writes; want the last refusal once the wait is over", err, stub.calls)
+	}
+}
+
+// stubLister lists fixed data connectors.
+type stubLister []resourcemanager.DataConnector
+
+func (s stubLister) ListDataConnectors(context.Context, resourcemanager.WorkspaceID) ([]resourcemanager.DataConnector, error) {
+	return s, nil
+}
+
+// TestCheckConnectorSlot names another MicrosoftCloudAppSecurity connector of the workspace, and no
+// connector of another kind or the state's own.
+func TestCheckConnectorSlot(t *testing.T) {
+	ws := resourcemanager.WorkspaceID{SubscriptionID: "4c2dd80b-1ccb-4d86-bcc7-fb007341aad6", ResourceGroup: "rg", Name: "law"}
+	ours := resourcemanager.NewDataConnectorID(ws, "d7bca20e-e2a1-40ba-952e-c61e79d572ac")
+	other := resourcemanager.NewDataConnectorID(ws, "portal-made")
+	free := stubLister{
+		{ID: ours.String(), Name: strings.ToUpper(ours.Name), Kind: resourcemanager.KindCloudAppSecurity},
+		{ID: ws.String() + "/providers/Microsoft.SecurityInsights/dataConnectors/aad", Name: "aad", Kind: "AzureActiveDirectory"},
+	}
+	if err := checkConnectorSlot(context.Background(), free, ours); err != nil {
+		t.Errorf("checkConnectorSlot = %v, want nil when no other Cloud Apps connector exists", err)
+	}
+	taken := append(free, resourcemanager.DataConnector{ID: other.String(), Name: other.Name, Kind: "microsoftcloudappsecurity"})
+	err := checkConnectorSlot(context.Background(), taken, ours)
+	var slot *otherConnectorError
+	if !errors.As(err, &slot) {
+		t.Fatalf("checkConnectorSlot = %v, want an *otherConnectorError", err)
+	}
+	for _, want := range []string{ours.String() + " is gone", other.String(), `connector_name = "portal-made"`, "terraform state rm mcas_sentinel_integration.<name>",
+		"terraform import mcas_sentinel_integration.<name> " + other.String(), `id = "` + other.String() + `"`, "delete that connector"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("the error does not say %q:\n%s", want, err)
+		}
+	}
+	if d := integrationDiagnostic("Updating failed", err); d.Summary() != "Updating failed: another Defender for Cloud Apps data connector exists" || d.Detail() != err.Error() {
+		t.Errorf("diagnostic = %q / %q", d.Summary(), d.Detail())
 	}
 }
