@@ -237,10 +237,10 @@ func (s *Server) handleARM(r *http.Request, claims *accessClaims) armResult {
 	}
 
 	// Reads need a role too: an identity without at least Microsoft Sentinel Reader on the workspace may
-	// not read its onboarding state or data connectors ("Microsoft Sentinel Reader: view data, incidents,
-	// workbooks and other Microsoft Sentinel resources", Roles and permissions in Microsoft Sentinel,
-	// learn.microsoft.com/azure/sentinel/roles). Resource Manager checks authorization before it looks
-	// the resource up, so the answer is 403 AuthorizationFailed even for what does not exist.
+	// not read its onboarding state or data connectors (Roles and permissions in Microsoft Sentinel,
+	// learn.microsoft.com/azure/sentinel/roles, where Reader is the least role that views Sentinel's
+	// resources). The answer is 403 AuthorizationFailed even for what does not exist, as authorization
+	// comes before the lookup (our model).
 	if r.Method == http.MethodGet && rt.kind != routeWorkspace && !t.readAccess {
 		action := dataConnectorType + "/read"
 		if rt.kind == routeOnboardingState {
