@@ -257,15 +257,24 @@ type ChainError struct {
 func (e *ChainError) Error() string {
 	var b strings.Builder
 	if len(e.Attempts) == 1 {
-		fmt.Fprintf(&b, "authentication with Microsoft Entra ID failed: %s: %s", e.Attempts[0].Method, Reason(e.Attempts[0].Err))
+		fmt.Fprintf(&b, "authentication with Microsoft Entra ID failed: %s: %s", e.Attempts[0].Method, reasonAndFix(e.Attempts[0].Err))
 		return b.String()
 	}
 	b.WriteString("authentication with Microsoft Entra ID failed; every configured method was tried, in this order:")
 	for _, a := range e.Attempts {
-		fmt.Fprintf(&b, "\n  - %s: %s", a.Method, Reason(a.Err))
+		fmt.Fprintf(&b, "\n  - %s: %s", a.Method, reasonAndFix(a.Err))
 	}
 	b.WriteString("\nFix the settings of the method you intend to use, or turn off the ones you do not (for example use_cli = false).")
 	return b.String()
+}
+
+// reasonAndFix is the reason an attempt failed, followed by what to do when the cause is known.
+func reasonAndFix(err error) string {
+	reason := Reason(err)
+	if fix := fixOfReason(reason); fix != "" {
+		return reason + " To fix it: " + fix + "."
+	}
+	return reason
 }
 
 // Unwrap returns the errors of the attempts.

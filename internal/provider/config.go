@@ -68,6 +68,8 @@ type Clients struct {
 	cloudAppsErr       error
 	logAnalytics       *loganalytics.Client
 	logAnalyticsErr    error
+	// onboardingWait is how a create waits for Microsoft Sentinel's onboarding to take effect.
+	onboardingWait onboardingWait
 }
 
 // ResourceManager returns the Azure Resource Manager client, or an error that says which
@@ -158,6 +160,10 @@ func (p *mcasProvider) Configure(ctx context.Context, req provider.ConfigureRequ
 		clients.cloudApps = ca
 	}
 
+	clients.onboardingWait = defaultOnboardingWait
+	if p.opts.onboardingWait != nil {
+		clients.onboardingWait = *p.opts.onboardingWait
+	}
 	resp.DataSourceData = clients
 	resp.ResourceData = clients
 }
