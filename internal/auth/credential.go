@@ -373,26 +373,36 @@ func (e *ChainError) Error() string {
 	if e.Tenant != "" {
 		fmt.Fprintf(&b, " for the tenant %s", e.Tenant)
 	}
-	notConsented := false
 	if len(e.Attempts) == 1 {
-		reason := Reason(e.Attempts[0].Err)
-		notConsented = strings.Contains(reason, "AADSTS700016")
-		fmt.Fprintf(&b, " failed: %s: %s", e.Attempts[0].Method, reason)
-	} else {
-		b.WriteString(" failed; every configured method was tried, in this order:")
-		for _, a := range e.Attempts {
-			reason := Reason(a.Err)
-			notConsented = notConsented || strings.Contains(reason, "AADSTS700016")
-			fmt.Fprintf(&b, "\n  - %s: %s", a.Method, reason)
-		}
-		b.WriteString("\nFix the settings of the method you intend to use, or turn off the ones you do not (for example use_cli = false).")
+		fmt.Fprintf(&b, " failed: %s: %s", e.Attempts[0].Method, e.reasonAndFix(e.Attempts[0].Err))
+		return b.String()
 	}
-	if e.Tenant != "" && notConsented {
-		// AADSTS700016 in another tenant: the app has no service principal there.
-		fmt.Fprintf(&b, "\nThe app registration is not consented in the tenant %s: an administrator of that tenant must grant it admin consent "+
-			"(which creates its service principal there), and the app must be multi-tenant.", e.Tenant)
+	b.WriteString(" failed; every configured method was tried, in this order:")
+	for _, a := range e.Attempts {
+		fmt.Fprintf(&b, "\n  - %s: %s", a.Method, e.reasonAndFix(a.Err))
 	}
+	b.WriteString("\nFix the settings of the method you intend to use, or turn off the ones you do not (for example use_cli = false).")
 	return b.String()
+}
+
+// reasonAndFix is reasonAndFix, except that in another tenant than the provider's, AADSTS700016 means
+// that the app registration has no service principal there: it is not consented in that tenant.
+func (e *ChainError) reasonAndFix(err error) string {
+	reason := Reason(err)
+	if e.Tenant != "" && strings.Contains(reason, "AADSTS700016") {
+		return fmt.Sprintf("%s The app registration is not consented in the tenant %s: an administrator of that tenant must grant it "+
+			"admin consent (which creates its service principal there), and the app must be multi-tenant.", reason, e.Tenant)
+	}
+	return reasonAndFix(err)
+}
+
+// reasonAndFix is the reason an attempt failed, followed by what to do when the cause is known.
+func reasonAndFix(err error) string {
+	reason := Reason(err)
+	if fix := fixOfReason(reason); fix != "" {
+		return reason + " To fix it: " + fix + "."
+	}
+	return reason
 }
 
 // Unwrap returns the errors of the attempts.

@@ -108,3 +108,42 @@ func TestChainErrorThroughTheFake(t *testing.T) {
 		}
 	}
 }
+
+// TestChainErrorGivesTheFix adds to each Microsoft Entra answer with a known cause what to do about it,
+// and nothing to the others.
+func TestChainErrorGivesTheFix(t *testing.T) {
+	entra := func(code int, text string) error {
+		return answered(400, fmt.Sprintf(`{"error":"invalid_client","error_description":"AADSTS%d: %s Trace ID: 1\r\nCorrelation ID: 2","error_codes":[%d]}`, code, text, code))
+	}
+	cases := []struct {
+		name string
+		err  error
+		want string
+	}{
+		{"expired secret", entra(7000222, "The provided client secret keys for app 'x' are expired."), "To fix it: the app registration's client secret has expired: create a new one"},
+		{"unknown subject", entra(700213, "No matching federated identity record found for presented assertion subject 'repo:a/b:ref:refs/heads/main'."),
+			"To fix it: no federated credential of the app registration has the subject of this token"},
+		{"unknown issuer", entra(700211, "No matching federated identity record found for presented assertion issuer 'https://x'."),
+			"To fix it: no federated credential of the app registration has the issuer of this token"},
+		{"general federated form", entra(70021, "No matching federated identity record found for presented assertion."),
+			"To fix it: no federated credential of the app registration matches the token's issuer, subject and audience together"},
+		{"wrong secret", entra(7000215, "Invalid client secret provided."), "To fix it: client_secret (ARM_CLIENT_SECRET) is not a current secret"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			single := (&ChainError{Attempts: []Attempt{{Method: MethodClientSecret, Err: tc.err}}}).Error()
+			listed := (&ChainError{Attempts: []Attempt{{Method: MethodFederatedFile, Err: tc.err}, {Method: MethodAzureCLI, Err: errors.New("az not found")}}}).Error()
+			for _, msg := range []string{single, listed} {
+				if !strings.Contains(msg, tc.want) {
+					t.Errorf("the chain's error does not give the fix %q:\n%s", tc.want, msg)
+				}
+			}
+			if strings.Count(listed, "To fix it") != 1 {
+				t.Errorf("the Azure CLI's line got a fix too:\n%s", listed)
+			}
+		})
+	}
+	if msg := (&ChainError{Attempts: []Attempt{{Method: MethodClientSecret, Err: entra(90002, "Tenant 'x' not found.")}}}).Error(); strings.Contains(msg, "To fix it") {
+		t.Errorf("an answer without known advice got a fix: %s", msg)
+	}
+}

@@ -141,9 +141,11 @@ func (s *Server) handleAdmin(r *http.Request) (int, any, error) {
 		return okOrError(s.DeleteAgent(segs[1], segs[3]), http.StatusNoContent, nil)
 	case route(http.MethodPatch, "workspaces"):
 		var req struct {
-			ID              string `json:"id"`
-			SentinelEnabled *bool  `json:"sentinel_enabled"`
-			QueryAccess     *bool  `json:"query_access"`
+			ID                          string  `json:"id"`
+			SentinelEnabled             *bool   `json:"sentinel_enabled"`
+			QueryAccess                 *bool   `json:"query_access"`
+			OnboardingDelaySeconds      float64 `json:"onboarding_delay_seconds"`
+			ConnectorWritesDelaySeconds float64 `json:"connector_writes_delay_seconds"`
 		}
 		if err := decodeJSON(r, &req); err != nil {
 			return 0, nil, err
@@ -151,7 +153,18 @@ func (s *Server) handleAdmin(r *http.Request) (int, any, error) {
 		if req.SentinelEnabled == nil && req.QueryAccess == nil {
 			return 0, nil, badRequest(`the body needs "sentinel_enabled" or "query_access": true or false`)
 		}
-		if req.SentinelEnabled != nil {
+		delayed := req.OnboardingDelaySeconds != 0 || req.ConnectorWritesDelaySeconds != 0
+		switch {
+		case delayed && (req.SentinelEnabled == nil || !*req.SentinelEnabled):
+			return 0, nil, badRequest(`onboarding_delay_seconds and connector_writes_delay_seconds delay enabling Sentinel; they need "sentinel_enabled": true`)
+		case delayed:
+			if err := s.EnableSentinel(req.ID, SentinelPropagation{
+				OnboardingState: time.Duration(req.OnboardingDelaySeconds * float64(time.Second)),
+				ConnectorWrites: time.Duration(req.ConnectorWritesDelaySeconds * float64(time.Second)),
+			}); err != nil {
+				return okOrError(err, 0, nil)
+			}
+		case req.SentinelEnabled != nil:
 			if err := s.SetSentinelEnabled(req.ID, *req.SentinelEnabled); err != nil {
 				return okOrError(err, 0, nil)
 			}
@@ -198,6 +211,23 @@ func (s *Server) handleAdmin(r *http.Request) (int, any, error) {
 			return 0, nil, badRequest("%s", err)
 		}
 		return http.StatusOK, map[string]any{"delay_seconds": d.Seconds()}, nil
+	case route(http.MethodPatch, "settings"):
+		var req struct {
+			NextLinkExplicitPort *bool   `json:"next_link_explicit_port"`
+			FederatedErrors      *string `json:"federated_errors"`
+		}
+		if err := decodeJSON(r, &req); err != nil {
+			return 0, nil, err
+		}
+		if req.FederatedErrors != nil {
+			if err := s.SetFederatedErrors(*req.FederatedErrors); err != nil {
+				return 0, nil, badRequest("%s", err)
+			}
+		}
+		if req.NextLinkExplicitPort != nil {
+			s.SetNextLinkExplicitPort(*req.NextLinkExplicitPort)
+		}
+		return http.StatusOK, map[string]any{"next_link_explicit_port": s.nextLinkExplicitPort(), "federated_errors": s.federatedErrorsSetting()}, nil
 	case route(http.MethodGet, "throttle"):
 		return http.StatusOK, s.adminThrottle(), nil
 	case route(http.MethodPut, "throttle"):
@@ -356,10 +386,13 @@ func (s *Server) adminPutAgent(tenant string, a Agent, status int) (int, any, er
 // adminPatchTenant applies the license, role, envelope and SIEM route switches of a tenant.
 func (s *Server) adminPatchTenant(r *http.Request, name string) (int, any, error) {
 	var req struct {
-		LicenseValid    *bool   `json:"license_valid"`
-		RolePresent     *bool   `json:"role_present"`
-		StreamsEnvelope *string `json:"streams_envelope"`
-		SIEMRoute       *string `json:"siem_route"`
+		LicenseValid        *bool   `json:"license_valid"`
+		RolePresent         *bool   `json:"role_present"`
+		ReadAccess          *bool   `json:"read_access"`
+		AdminConsent        *bool   `json:"admin_consent"`
+		ClientSecretExpired *bool   `json:"client_secret_expired"`
+		StreamsEnvelope     *string `json:"streams_envelope"`
+		SIEMRoute           *string `json:"siem_route"`
 	}
 	if err := decodeJSON(r, &req); err != nil {
 		return 0, nil, err
@@ -374,9 +407,20 @@ func (s *Server) adminPatchTenant(r *http.Request, name string) (int, any, error
 			return 0, nil, badRequest("%s", err)
 		}
 	}
+	if req.ClientSecretExpired != nil {
+		if err := s.SetClientSecretExpired(name, *req.ClientSecretExpired); err != nil {
+			return okOrError(err, 0, nil)
+		}
+	}
 	err := s.editTenant(name, func(t *tenant) {
 		if req.SIEMRoute != nil {
 			t.siemRoute = *req.SIEMRoute
+		}
+		if req.ReadAccess != nil {
+			t.readAccess = *req.ReadAccess
+		}
+		if req.AdminConsent != nil {
+			t.adminConsent = *req.AdminConsent
 		}
 		if req.LicenseValid != nil {
 			t.licenseValid = *req.LicenseValid
@@ -533,6 +577,8 @@ type stateJSON struct {
 	TokenLifetimeSeconds          float64       `json:"token_lifetime_seconds"`
 	FederatedTokenLifetimeSeconds float64       `json:"federated_token_lifetime_seconds"`
 	ConnectorPageSize             int           `json:"connector_page_size"`
+	NextLinkExplicitPort          bool          `json:"next_link_explicit_port"`
+	FederatedErrors               string        `json:"federated_errors"`
 	Throttle                      adminThrottle `json:"throttle"`
 	Tenants                       []tenantJSON  `json:"tenants"`
 	Faults                        []adminFault  `json:"faults"`
@@ -548,6 +594,8 @@ type tenantJSON struct {
 	PortalURL       string    `json:"portal_url"`
 	LicenseValid    bool      `json:"license_valid"`
 	RolePresent     bool      `json:"role_present"`
+	ReadAccess      bool      `json:"read_access"`
+	AdminConsent    bool      `json:"admin_consent"`
 	StreamsEnvelope string    `json:"streams_envelope"`
 	SIEMRoute       string    `json:"siem_route"`
 	Apps            []appJSON `json:"apps"`
@@ -565,6 +613,7 @@ type appJSON struct {
 	ClientID               string                `json:"client_id"`
 	ObjectID               string                `json:"object_id"`
 	HasSecret              bool                  `json:"has_secret"`
+	SecretExpired          bool                  `json:"secret_expired"`
 	CertificateThumbprints []string              `json:"certificate_thumbprints"`
 	GeneratesCertificate   bool                  `json:"generates_certificate"`
 	FederatedCredentials   []FederatedCredential `json:"federated_credentials"`
@@ -586,13 +635,17 @@ type managedIdentityJSON struct {
 }
 
 type workspaceJSON struct {
-	ID              string            `json:"id"`
-	Name            string            `json:"name"`
-	ResourceGroup   string            `json:"resource_group"`
-	CustomerID      string            `json:"customer_id"`
-	Location        string            `json:"location"`
-	SentinelEnabled bool              `json:"sentinel_enabled"`
-	DataConnectors  []json.RawMessage `json:"data_connectors"`
+	ID              string `json:"id"`
+	Name            string `json:"name"`
+	ResourceGroup   string `json:"resource_group"`
+	CustomerID      string `json:"customer_id"`
+	Location        string `json:"location"`
+	SentinelEnabled bool   `json:"sentinel_enabled"`
+	// OnboardedFrom and ConnectorWritesFrom are when the effects of enabling Sentinel show (RFC 3339),
+	// empty when they were not delayed.
+	OnboardedFrom       string            `json:"onboarded_from,omitempty"`
+	ConnectorWritesFrom string            `json:"connector_writes_from,omitempty"`
+	DataConnectors      []json.RawMessage `json:"data_connectors"`
 }
 
 // adminState returns the whole world.
@@ -607,6 +660,8 @@ func (s *Server) adminState() stateJSON {
 		TokenLifetimeSeconds:          s.tokenLifetime.Seconds(),
 		FederatedTokenLifetimeSeconds: s.federatedTokenLifetime.Seconds(),
 		ConnectorPageSize:             s.pageSize,
+		NextLinkExplicitPort:          s.nextLinkExplicitPort(),
+		FederatedErrors:               s.federatedErrorsSetting(),
 		Throttle:                      s.adminThrottle(),
 		Faults:                        faults,
 		RequestCount:                  len(s.Requests()),
@@ -618,9 +673,9 @@ func (s *Server) adminState() stateJSON {
 		t := s.tenantByName(name)
 		tj := tenantJSON{
 			Name: t.name, TenantID: t.id, Domain: t.domain, SubscriptionID: t.subscriptionID, ResourceGroup: t.resourceGroup,
-			PortalURL: s.PortalURL(t.name), LicenseValid: t.licenseValid, RolePresent: t.rolePresent, StreamsEnvelope: t.envelope,
-			SIEMRoute: cmp.Or(t.siemRoute, SIEMRouteModeled),
-			Apps:      []appJSON{}, ConsentedApps: []consentJSON{}, Workspaces: []workspaceJSON{}, Streams: streams, Agents: agents,
+			PortalURL: s.PortalURL(t.name), LicenseValid: t.licenseValid, RolePresent: t.rolePresent, ReadAccess: t.readAccess,
+			AdminConsent: t.adminConsent, StreamsEnvelope: t.envelope, SIEMRoute: cmp.Or(t.siemRoute, SIEMRouteModeled),
+			Apps: []appJSON{}, ConsentedApps: []consentJSON{}, Workspaces: []workspaceJSON{}, Streams: streams, Agents: agents,
 			ManagedIdentityEndpoint: s.ManagedIdentityEndpoint(t.name), ManagedIdentities: []managedIdentityJSON{},
 		}
 		for _, mi := range t.identities {
@@ -628,7 +683,7 @@ func (s *Server) adminState() stateJSON {
 				ObjectID: mi.objectID, ResourceID: mi.resourceID(t), SystemAssigned: mi.systemAssigned})
 		}
 		for _, a := range t.apps {
-			aj := appJSON{ClientID: a.clientID, ObjectID: a.objectID, HasSecret: a.secret != "", GeneratesCertificate: a.generate,
+			aj := appJSON{ClientID: a.clientID, ObjectID: a.objectID, HasSecret: a.secret != "", SecretExpired: a.secretExpired, GeneratesCertificate: a.generate,
 				CertificateThumbprints: []string{}, FederatedCredentials: []FederatedCredential{}, MultiTenant: a.multiTenant}
 			for _, c := range a.certs {
 				aj.CertificateThumbprints = append(aj.CertificateThumbprints, strings.ToUpper(hex.EncodeToString(c.sha1Thumb)))
@@ -647,7 +702,8 @@ func (s *Server) adminState() stateJSON {
 		for _, w := range t.workspaces {
 			workspaceIDs = append(workspaceIDs, w.id)
 			tj.Workspaces = append(tj.Workspaces, workspaceJSON{ID: w.id, Name: w.name, ResourceGroup: w.resourceGroup,
-				CustomerID: w.customerID, Location: w.location, SentinelEnabled: w.sentinel})
+				CustomerID: w.customerID, Location: w.location, SentinelEnabled: w.sentinel,
+				OnboardedFrom: formatTime(w.onboardedFrom), ConnectorWritesFrom: formatTime(w.connectorWritesFrom)})
 		}
 		s.mu.Unlock()
 		for i, id := range workspaceIDs {
@@ -656,6 +712,28 @@ func (s *Server) adminState() stateJSON {
 		state.Tenants = append(state.Tenants, tj)
 	}
 	return state
+}
+
+// formatTime writes a time as RFC 3339 in UTC, or "" for the zero time.
+func formatTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339Nano)
+}
+
+// nextLinkExplicitPort returns Options.NextLinkExplicitPort as currently set.
+func (s *Server) nextLinkExplicitPort() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.explicitPortLinks
+}
+
+// federatedErrorsSetting returns Options.FederatedErrors as currently set.
+func (s *Server) federatedErrorsSetting() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.federatedErrors
 }
 
 // tenantInfoJSON is the JSON form of TenantInfo.

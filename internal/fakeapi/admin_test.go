@@ -122,6 +122,50 @@ func TestAdminSwitches(t *testing.T) {
 	do(t, s, http.MethodPut, "/admin/throttle", "", map[string]any{"window_seconds": 60}).expectStatus(t, http.StatusBadRequest)
 }
 
+// TestAdminSwitchesOfRealAzure sets, over HTTP, the switches for the answers of the real services that
+// tests play: read access, admin consent, an expired client secret, delayed onboarding, explicit-port
+// nextLinks and the federated error codes.
+func TestAdminSwitchesOfRealAzure(t *testing.T) {
+	t.Parallel()
+	s := startServer(t, Options{})
+	info := mustTenant(t, s, "contoso")
+	var patched tenantJSON
+	do(t, s, http.MethodPatch, "/admin/tenants/contoso", "", map[string]any{"read_access": false, "admin_consent": false, "client_secret_expired": true}).
+		expectStatus(t, http.StatusOK).decode(t, &patched)
+	if patched.ReadAccess || patched.AdminConsent || !patched.Apps[0].SecretExpired || !patched.LicenseValid {
+		t.Errorf("patched = %+v", patched)
+	}
+	armAuth := bearer(accessToken(t, s, "contoso", ResourceManagerAudience))
+	do(t, s, http.MethodGet, info.WorkspaceID+"/providers/Microsoft.SecurityInsights/dataConnectors?api-version=2024-03-01", armAuth, nil).expectStatus(t, http.StatusForbidden)
+	tokenRequest(t, s, info.TenantID, url.Values{"grant_type": {"client_credentials"}, "client_id": {info.ClientID},
+		"scope": {ResourceManagerAudience + ".default"}, "client_secret": {info.ClientSecret}}).expectStatus(t, http.StatusUnauthorized)
+
+	do(t, s, http.MethodPatch, "/admin/workspaces", "", map[string]any{"id": info.NoSentinelWorkspaceID, "sentinel_enabled": true,
+		"onboarding_delay_seconds": 3600, "connector_writes_delay_seconds": 7200}).expectStatus(t, http.StatusNoContent)
+	var state stateJSON
+	do(t, s, http.MethodGet, "/admin/state", "", nil).expectStatus(t, http.StatusOK).decode(t, &state)
+	for _, ws := range state.Tenants[0].Workspaces {
+		if ws.ID == info.NoSentinelWorkspaceID && (!ws.SentinelEnabled || ws.OnboardedFrom == "" || ws.ConnectorWritesFrom <= ws.OnboardedFrom) {
+			t.Errorf("delayed workspace = %+v", ws)
+		}
+	}
+	do(t, s, http.MethodPatch, "/admin/workspaces", "", map[string]any{"id": info.NoSentinelWorkspaceID, "sentinel_enabled": false,
+		"onboarding_delay_seconds": 1}).expectStatus(t, http.StatusBadRequest)
+
+	var settings map[string]any
+	do(t, s, http.MethodPatch, "/admin/settings", "", map[string]any{"next_link_explicit_port": true, "federated_errors": "specific"}).
+		expectStatus(t, http.StatusOK).decode(t, &settings)
+	if settings["next_link_explicit_port"] != true || settings["federated_errors"] != "specific" {
+		t.Errorf("settings = %v", settings)
+	}
+	do(t, s, http.MethodGet, "/admin/state", "", nil).expectStatus(t, http.StatusOK).decode(t, &state)
+	if !state.NextLinkExplicitPort || state.FederatedErrors != "specific" {
+		t.Errorf("state = next_link_explicit_port %v, federated_errors %q", state.NextLinkExplicitPort, state.FederatedErrors)
+	}
+	do(t, s, http.MethodPatch, "/admin/settings", "", map[string]any{"federated_errors": "verbose"}).expectStatus(t, http.StatusBadRequest)
+	do(t, s, http.MethodPatch, "/admin/tenants/adventure", "", map[string]any{"client_secret_expired": true}).expectStatus(t, http.StatusNotFound)
+}
+
 func TestAdminStreamsAndAgents(t *testing.T) {
 	t.Parallel()
 	s := startServer(t, Options{})

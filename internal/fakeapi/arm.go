@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"net/url"
 	"slices"
@@ -235,6 +236,21 @@ func (s *Server) handleARM(r *http.Request, claims *accessClaims) armResult {
 			claims.ObjectID, claims.ObjectID, action, r.URL.Path))
 	}
 
+	// Reads need a role too: an identity without at least Microsoft Sentinel Reader on the workspace may
+	// not read its onboarding state or data connectors (Roles and permissions in Microsoft Sentinel,
+	// learn.microsoft.com/azure/sentinel/roles, where Reader is the least role that views Sentinel's
+	// resources). The answer is 403 AuthorizationFailed even for what does not exist, as authorization
+	// comes before the lookup (our model).
+	if r.Method == http.MethodGet && rt.kind != routeWorkspace && !t.readAccess {
+		action := dataConnectorType + "/read"
+		if rt.kind == routeOnboardingState {
+			action = onboardingType + "/read"
+		}
+		return armError(http.StatusForbidden, "AuthorizationFailed", fmt.Sprintf(
+			"The client '%s' with object id '%s' does not have authorization to perform action '%s' over scope '%s' or the scope is invalid. If access was recently granted, please refresh your credentials.",
+			claims.ObjectID, claims.ObjectID, action, r.URL.Path))
+	}
+
 	if _, ok := t.resourceGroups[strings.ToLower(rt.resourceGroup)]; !ok {
 		return armError(http.StatusNotFound, "ResourceGroupNotFound", fmt.Sprintf("Resource group '%s' could not be found.", rt.resourceGroup))
 	}
@@ -249,7 +265,7 @@ func (s *Server) handleARM(r *http.Request, claims *accessClaims) armResult {
 	case routeWorkspace:
 		return armResult{status: http.StatusOK, body: ws.render()}
 	case routeOnboardingState:
-		if !ws.sentinel || !strings.EqualFold(rt.child, "default") {
+		if !ws.onboarded(time.Now()) || !strings.EqualFold(rt.child, "default") {
 			return armError(http.StatusNotFound, "NotFound", fmt.Sprintf(
 				"The onboarding state '%s' of workspace '%s' was not found: Microsoft Sentinel is not enabled on the workspace.", rt.child, ws.name))
 		}
@@ -261,9 +277,9 @@ func (s *Server) handleARM(r *http.Request, claims *accessClaims) armResult {
 		}}
 	}
 
-	if !ws.sentinel {
-		return armError(http.StatusBadRequest, "BadRequest", fmt.Sprintf(
-			"The workspace '%s' is not onboarded to Microsoft Sentinel. Enable Microsoft Sentinel on the workspace before managing data connectors.", ws.name))
+	now := time.Now()
+	if !ws.onboarded(now) || (r.Method == http.MethodPut && now.Before(ws.connectorWritesFrom)) {
+		return notOnboarded(ws)
 	}
 	if rt.kind == routeConnectorList {
 		return s.listConnectors(r, ws, apiVersion)
@@ -284,6 +300,14 @@ func (s *Server) handleARM(r *http.Request, claims *accessClaims) armResult {
 	default:
 		return s.putConnector(t, ws, rt.child, claims, apiVersion, body)
 	}
+}
+
+// notOnboarded is the 400 of a data connector request to a workspace without Microsoft Sentinel, or
+// to one where enabling it has not taken effect yet. Our model: the service's wording is not
+// documented.
+func notOnboarded(ws *workspace) armResult {
+	return armError(http.StatusBadRequest, "BadRequest", fmt.Sprintf(
+		"The workspace '%s' is not onboarded to Microsoft Sentinel. Enable Microsoft Sentinel on the workspace before managing data connectors.", ws.name))
 }
 
 // connectorNotFound is the 404 of a missing data connector.
@@ -318,9 +342,25 @@ func (s *Server) listConnectors(r *http.Request, ws *workspace, apiVersion strin
 	body := map[string]any{"value": page}
 	if len(page) == s.pageSize {
 		token := base64.RawURLEncoding.EncodeToString([]byte(keys[start+len(page)-1]))
-		body["nextLink"] = s.url + r.URL.Path + "?api-version=" + url.QueryEscape(apiVersion) + "&$skipToken=" + token
+		body["nextLink"] = s.linkBase(r) + r.URL.Path + "?api-version=" + url.QueryEscape(apiVersion) + "&$skipToken=" + token
 	}
 	return armResult{status: http.StatusOK, body: body}
+}
+
+// linkBase returns the scheme and host that nextLinks name: the host the client asked for, as Resource
+// Manager answers with its public host name. With explicit-port links (Options.NextLinkExplicitPort) a
+// host without a port gets the scheme's default one, https://<host>:443, as some Resource Manager
+// providers write their nextLinks (Azure answered management.azure.com:443 links to vmagent's
+// Azure service discovery, VictoriaMetrics/VictoriaMetrics#6912 and #6915); a client must treat that as
+// the same endpoint. The caller holds s.mu.
+func (s *Server) linkBase(r *http.Request) string {
+	host := r.Host
+	if s.explicitPortLinks {
+		if _, _, err := net.SplitHostPort(host); err != nil {
+			host = net.JoinHostPort(strings.Trim(host, "[]"), "443")
+		}
+	}
+	return "https://" + host
 }
 
 // putConnector creates or replaces a data connector after checking the service's rules. The caller holds s.mu.
@@ -344,11 +384,25 @@ func (s *Server) putConnector(t *tenant, ws *workspace, name string, claims *acc
 			"The kind of data connector '%s' cannot be changed from '%s' to '%s'; delete the connector and create it again.", existing.name, existing.kind, kind))
 	}
 	if kind == KindMicrosoftCloudAppSecurity {
-		if !t.licenseValid {
+		switch {
+		case !t.licenseValid:
 			return armError(http.StatusUnauthorized, "InvalidLicense", "License is invalid")
+		case !t.adminConsent && claims.IdentityType == "app":
+			// The same 401 InvalidLicense comes with "Missing consent" when a service principal writes a
+			// connector that the portal, with a signed-in administrator, writes without complaint
+			// (Azure/Azure-Sentinel#5007 and Azure/SimuLand#23, for the Defender for Endpoint and
+			// Microsoft 365 Defender connectors). Our model: it applies to service principals only.
+			return armError(http.StatusUnauthorized, "InvalidLicense", "Missing consent")
 		}
 		if msg := validateCloudAppsProperties(body["properties"], claims.TenantID); msg != "" {
 			return armError(http.StatusBadRequest, "BadRequest", msg)
+		}
+		if other := ws.otherConnectorOfKind(name, kind, cloudAppsContext(body["properties"])); other != nil {
+			// One connector per kind and context: Sentinel refuses a second one under another name
+			// (reported for other kinds in Azure/Azure-Sentinel#15075). For MicrosoftCloudAppSecurity the
+			// context is the tenant, which must be the caller's own, so a workspace holds at most one.
+			return armError(http.StatusBadRequest, "BadRequest",
+				"connector validation failed there are two connectors with different names and the same kind and context id")
 		}
 	}
 	now := time.Now()
@@ -406,6 +460,33 @@ func validateCloudAppsProperties(raw json.RawMessage, callerTenant string) strin
 		return "At least one data type must be enabled: alerts and discoveryLogs are both Disabled."
 	}
 	return ""
+}
+
+// cloudAppsContext returns the context of a MicrosoftCloudAppSecurity connector: its tenantId, in
+// lower case ("" when the properties do not name one).
+func cloudAppsContext(raw json.RawMessage) string {
+	var props struct {
+		TenantID string `json:"tenantId"`
+	}
+	_ = json.Unmarshal(raw, &props)
+	return strings.ToLower(props.TenantID)
+}
+
+// otherConnectorOfKind returns a connector of the workspace other than the one named name with the
+// same kind and context, or nil.
+func (w *workspace) otherConnectorOfKind(name, kind, context string) *dataConnector {
+	for key, c := range w.connectors {
+		if key != strings.ToLower(name) && c.kind == kind && cloudAppsContext(c.body["properties"]) == context {
+			return c
+		}
+	}
+	return nil
+}
+
+// onboarded reports whether the workspace's onboarding state is visible at now: Sentinel is enabled
+// and the delay that EnableSentinel may set has passed.
+func (w *workspace) onboarded(now time.Time) bool {
+	return w.sentinel && !now.Before(w.onboardedFrom)
 }
 
 // parseState parses a data type state, ignoring case.

@@ -228,8 +228,12 @@ func TestDataConnectorPutRules(t *testing.T) {
 	}
 	for i, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			res := do(t, s, http.MethodPut, connectorURL(info.WorkspaceID, fmt.Sprintf("rule-%d", i), "2024-03-01"), auth, tc.body).expectStatus(t, tc.status)
-			if tc.status != http.StatusCreated {
+			url := connectorURL(info.WorkspaceID, fmt.Sprintf("rule-%d", i), "2024-03-01")
+			res := do(t, s, http.MethodPut, url, auth, tc.body).expectStatus(t, tc.status)
+			if tc.status == http.StatusCreated {
+				// A workspace holds one MicrosoftCloudAppSecurity connector: make room for the next case.
+				do(t, s, http.MethodDelete, url, auth, nil).expectStatus(t, http.StatusOK)
+			} else {
 				if code := res.armCode(t); code != "BadRequest" {
 					t.Errorf("code = %q, want BadRequest", code)
 				}
@@ -361,6 +365,49 @@ func TestDataConnectorListPaging(t *testing.T) {
 	}
 }
 
+// TestDataConnectorListExplicitPortLinks writes nextLinks with the host the client asked for, and with
+// explicit-port links adds the scheme's default port to a host that named none.
+func TestDataConnectorListExplicitPortLinks(t *testing.T) {
+	t.Parallel()
+	s := startServer(t, Options{ConnectorPageSize: 2})
+	info := mustTenant(t, s, "contoso")
+	auth := bearer(accessToken(t, s, "contoso", ResourceManagerAudience))
+	list := info.WorkspaceID + "/providers/Microsoft.SecurityInsights/dataConnectors"
+	nextLink := func(host string) string {
+		t.Helper()
+		req, err := http.NewRequest(http.MethodGet, s.URL()+list+"?api-version=2024-03-01", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Host = host
+		req.Header.Set("Authorization", auth)
+		resp, err := s.HTTPClient().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var page struct{ NextLink string }
+		if err := json.NewDecoder(resp.Body).Decode(&page); err != nil || resp.StatusCode != http.StatusOK {
+			t.Fatalf("listing with Host %s: HTTP %d, %v", host, resp.StatusCode, err)
+		}
+		return page.NextLink
+	}
+	prefix := func(link string) string { return strings.SplitN(link, "/subscriptions/", 2)[0] }
+	if got := prefix(nextLink("management.test.example")); got != "https://management.test.example" {
+		t.Errorf("nextLink starts with %q, want the host the client asked for", got)
+	}
+	s.SetNextLinkExplicitPort(true)
+	for host, want := range map[string]string{
+		"management.test.example":      "https://management.test.example:443",
+		"management.test.example:8443": "https://management.test.example:8443",
+		"[::1]":                        "https://[::1]:443",
+	} {
+		if got := prefix(nextLink(host)); got != want {
+			t.Errorf("with explicit-port links and Host %s, nextLink starts with %q, want %q", host, got, want)
+		}
+	}
+}
+
 func TestDefaultPageSizePagesTheDefaultWorld(t *testing.T) {
 	t.Parallel()
 	s := startServer(t, Options{})
@@ -412,4 +459,149 @@ func TestLicenseAndRoleSwitchesOnResourceManager(t *testing.T) {
 	if err := s.SetLicenseValid("nobody", true); err == nil {
 		t.Error("SetLicenseValid of an unknown tenant succeeded")
 	}
+}
+
+// TestReadAccessSwitch refuses reads of the onboarding state and of data connectors, existing or not,
+// to callers without Microsoft Sentinel Reader, and leaves the workspace itself readable.
+func TestReadAccessSwitch(t *testing.T) {
+	t.Parallel()
+	s := startServer(t, Options{})
+	info := mustTenant(t, s, "contoso")
+	auth := bearer(accessToken(t, s, "contoso", ResourceManagerAudience))
+	if err := s.SetReadAccess("contoso", false); err != nil {
+		t.Fatal(err)
+	}
+	for path, action := range map[string]string{
+		info.WorkspaceID + "/providers/Microsoft.SecurityInsights/onboardingStates/default?api-version=2024-03-01": "Microsoft.SecurityInsights/onboardingStates/read",
+		info.WorkspaceID + "/providers/Microsoft.SecurityInsights/dataConnectors?api-version=2024-03-01":           "Microsoft.SecurityInsights/dataConnectors/read",
+		connectorURL(info.WorkspaceID, "missing", "2024-03-01"):                                                    "Microsoft.SecurityInsights/dataConnectors/read",
+	} {
+		res := do(t, s, http.MethodGet, path, auth, nil).expectStatus(t, http.StatusForbidden)
+		if res.armCode(t) != "AuthorizationFailed" || !strings.Contains(res.armMessage(t), "'"+action+"'") {
+			t.Errorf("GET %s without read access: %s", path, res.body)
+		}
+	}
+	do(t, s, http.MethodGet, info.WorkspaceID+"?api-version=2022-10-01", auth, nil).expectStatus(t, http.StatusOK)
+	// Writes follow the role switch, not the read switch.
+	do(t, s, http.MethodPut, connectorURL(info.WorkspaceID, "mcas", "2024-03-01"), auth, mcasConnector(info.TenantID, "Enabled", "Enabled")).expectStatus(t, http.StatusCreated)
+	if err := s.SetReadAccess("contoso", true); err != nil {
+		t.Fatal(err)
+	}
+	do(t, s, http.MethodGet, connectorURL(info.WorkspaceID, "mcas", "2024-03-01"), auth, nil).expectStatus(t, http.StatusOK)
+}
+
+// TestAdminConsentSwitch answers a service principal's write of a MicrosoftCloudAppSecurity connector
+// with 401 InvalidLicense "Missing consent", and lets a signed-in user's write through.
+func TestAdminConsentSwitch(t *testing.T) {
+	t.Parallel()
+	s := startServer(t, Options{})
+	info := mustTenant(t, s, "contoso")
+	app := bearer(accessToken(t, s, "contoso", ResourceManagerAudience))
+	userToken, _, err := s.MintAccessToken("contoso", ResourceManagerAudience, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetAdminConsent("contoso", false); err != nil {
+		t.Fatal(err)
+	}
+	mcas := connectorURL(info.WorkspaceID, "mcas", "2024-03-01")
+	res := do(t, s, http.MethodPut, mcas, app, mcasConnector(info.TenantID, "Enabled", "Enabled")).expectStatus(t, http.StatusUnauthorized)
+	if res.armCode(t) != "InvalidLicense" || res.armMessage(t) != "Missing consent" {
+		t.Errorf("a service principal without consent: %s", res.body)
+	}
+	// Without a license the licence answer wins.
+	if err := s.SetLicenseValid("contoso", false); err != nil {
+		t.Fatal(err)
+	}
+	if res := do(t, s, http.MethodPut, mcas, app, mcasConnector(info.TenantID, "Enabled", "Enabled")); res.armMessage(t) != "License is invalid" {
+		t.Errorf("without license and consent: %s", res.body)
+	}
+	if err := s.SetLicenseValid("contoso", true); err != nil {
+		t.Fatal(err)
+	}
+	do(t, s, http.MethodPut, connectorURL(info.WorkspaceID, "aad", "2024-03-01"), app,
+		map[string]any{"kind": "AzureActiveDirectory", "properties": map[string]any{}}).expectStatus(t, http.StatusCreated)
+	do(t, s, http.MethodPut, mcas, bearer(userToken), mcasConnector(info.TenantID, "Enabled", "Enabled")).expectStatus(t, http.StatusCreated)
+}
+
+// TestOneCloudAppsConnectorPerWorkspace refuses a second MicrosoftCloudAppSecurity connector under
+// another name, while the first one can still be replaced and another kind added.
+func TestOneCloudAppsConnectorPerWorkspace(t *testing.T) {
+	t.Parallel()
+	s := startServer(t, Options{})
+	info := mustTenant(t, s, "contoso")
+	auth := bearer(accessToken(t, s, "contoso", ResourceManagerAudience))
+	// Re-created in the portal, under a name of its choosing.
+	if err := s.PutDataConnector(info.WorkspaceID+"/providers/Microsoft.SecurityInsights/dataConnectors/portal-made",
+		mustJSON(t, mcasConnector(strings.ToUpper(info.TenantID), "Enabled", "Disabled"))); err != nil {
+		t.Fatal(err)
+	}
+	res := do(t, s, http.MethodPut, connectorURL(info.WorkspaceID, info.TenantID, "2024-03-01"), auth, mcasConnector(info.TenantID, "Enabled", "Enabled")).
+		expectStatus(t, http.StatusBadRequest)
+	if res.armCode(t) != "BadRequest" || !strings.Contains(res.armMessage(t), "two connectors with different names and the same kind and context id") {
+		t.Errorf("a second MCAS connector: %s", res.body)
+	}
+	do(t, s, http.MethodPut, connectorURL(info.WorkspaceID, "PORTAL-MADE", "2024-03-01"), auth, mcasConnector(info.TenantID, "Enabled", "Enabled")).expectStatus(t, http.StatusOK)
+	do(t, s, http.MethodPut, connectorURL(info.WorkspaceID, "mdatp", "2024-03-01"), auth,
+		map[string]any{"kind": "MicrosoftDefenderAdvancedThreatProtection", "properties": map[string]any{"tenantId": info.TenantID}}).expectStatus(t, http.StatusCreated)
+	do(t, s, http.MethodDelete, connectorURL(info.WorkspaceID, "portal-made", "2024-03-01"), auth, nil).expectStatus(t, http.StatusOK)
+	do(t, s, http.MethodPut, connectorURL(info.WorkspaceID, info.TenantID, "2024-03-01"), auth, mcasConnector(info.TenantID, "Enabled", "Enabled")).expectStatus(t, http.StatusCreated)
+}
+
+// TestSentinelPropagation delays the onboarding state and data connector writes after Sentinel is
+// enabled, and SetSentinelEnabled takes effect at once.
+func TestSentinelPropagation(t *testing.T) {
+	t.Parallel()
+	s := startServer(t, Options{})
+	info := mustTenant(t, s, "contoso")
+	auth := bearer(accessToken(t, s, "contoso", ResourceManagerAudience))
+	onboarding := info.NoSentinelWorkspaceID + "/providers/Microsoft.SecurityInsights/onboardingStates/default?api-version=2024-03-01"
+	list := info.NoSentinelWorkspaceID + "/providers/Microsoft.SecurityInsights/dataConnectors?api-version=2024-03-01"
+	mcas := connectorURL(info.NoSentinelWorkspaceID, info.TenantID, "2024-03-01")
+	const onboardingDelay, writesDelay = time.Second, 2 * time.Second
+	began := time.Now()
+	if err := s.EnableSentinel(info.NoSentinelWorkspaceID, SentinelPropagation{OnboardingState: onboardingDelay, ConnectorWrites: writesDelay}); err != nil {
+		t.Fatal(err)
+	}
+	// Each phase is checked only while it surely lasts, so that a slow machine cannot fail the test.
+	if time.Since(began) < onboardingDelay/2 {
+		do(t, s, http.MethodGet, onboarding, auth, nil).expectStatus(t, http.StatusNotFound)
+		do(t, s, http.MethodGet, list, auth, nil).expectStatus(t, http.StatusBadRequest)
+	}
+	time.Sleep(time.Until(began.Add(onboardingDelay)))
+	do(t, s, http.MethodGet, onboarding, auth, nil).expectStatus(t, http.StatusOK)
+	do(t, s, http.MethodGet, list, auth, nil).expectStatus(t, http.StatusOK)
+	if time.Since(began) < writesDelay-onboardingDelay/2 {
+		res := do(t, s, http.MethodPut, mcas, auth, mcasConnector(info.TenantID, "Enabled", "Enabled")).expectStatus(t, http.StatusBadRequest)
+		if !strings.Contains(res.armMessage(t), "not onboarded to Microsoft Sentinel") {
+			t.Errorf("a write before the writes delay: %s", res.body)
+		}
+	}
+	time.Sleep(time.Until(began.Add(writesDelay)))
+	do(t, s, http.MethodPut, mcas, auth, mcasConnector(info.TenantID, "Enabled", "Enabled")).expectStatus(t, http.StatusCreated)
+
+	if err := s.SetSentinelEnabled(info.NoSentinelWorkspaceID, false); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.EnableSentinel(info.NoSentinelWorkspaceID, SentinelPropagation{OnboardingState: time.Hour}); err != nil {
+		t.Fatal(err)
+	}
+	do(t, s, http.MethodGet, onboarding, auth, nil).expectStatus(t, http.StatusNotFound)
+	if err := s.SetSentinelEnabled(info.NoSentinelWorkspaceID, true); err != nil {
+		t.Fatal(err)
+	}
+	do(t, s, http.MethodGet, onboarding, auth, nil).expectStatus(t, http.StatusOK)
+	if err := s.EnableSentinel(info.NoSentinelWorkspaceID, SentinelPropagation{OnboardingState: -time.Second}); err == nil {
+		t.Error("a negative delay was accepted")
+	}
+}
+
+// mustJSON encodes v.
+func mustJSON(t *testing.T, v any) json.RawMessage {
+	t.Helper()
+	raw, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return raw
 }

@@ -78,7 +78,7 @@ func (s *Server) handleCloudApps(r *http.Request, body []byte, name, path string
 		if r.Method != http.MethodGet {
 			return methodNotAllowed(r)
 		}
-		return cloudAppsResult{status: http.StatusOK, body: t.renderStreams()}
+		return t.renderStreams(r)
 	case (path == "/api/v1/agents/siem" || strings.HasPrefix(path, "/api/v1/agents/siem/")) && t.siemRoute == SIEMRouteAbsent:
 		return detail(http.StatusNotFound, "Not found: the Cloud Apps API has no endpoint %s.", path)
 	case (path == "/api/v1/agents/siem" || strings.HasPrefix(path, "/api/v1/agents/siem/")) && t.siemRoute == SIEMRouteReadOnly &&
@@ -167,19 +167,44 @@ func (s *Server) admitCloudAppsRequest(t *tenant, now time.Time) bool {
 	return true
 }
 
-// renderStreams returns the tenant's streams in the tenant's envelope.
-func (t *tenant) renderStreams() any {
-	list := make([]map[string]any, 0, len(t.streams))
-	for _, st := range t.streams {
+// renderStreams answers GET /api/discovery/streams/ in the tenant's envelope. The envelope of the
+// API's lists, {"total","hasNext","data"}, pages with skip and limit and holds at most 100 items (the
+// Cloud Apps list endpoints cap a request at 100 records and page with limit and skip: Microsoft's
+// answer in the Tech Community thread "Fetch Activity with Curl retrieves limited entries", and the
+// list endpoints of the Defender for Cloud Apps API reference). The documented {"streams": [...]} and
+// the bare array carry no paging fields, so there the whole list comes at once (our model: no page of
+// them is documented).
+func (t *tenant) renderStreams(r *http.Request) cloudAppsResult {
+	all := t.streams
+	if t.envelope == EnvelopeData {
+		skip, err := queryInt(r, "skip", 0)
+		if err != nil {
+			return detail(http.StatusBadRequest, "%s", err)
+		}
+		limit, err := queryInt(r, "limit", maxPageSize)
+		if err != nil {
+			return detail(http.StatusBadRequest, "%s", err)
+		}
+		if limit == 0 || limit > maxPageSize {
+			limit = maxPageSize
+		}
+		all = t.streams[min(skip, len(t.streams)):min(skip+limit, len(t.streams))]
+	}
+	list := make([]map[string]any, 0, len(all))
+	for _, st := range all {
 		list = append(list, renderStream(st))
 	}
+	var body any
 	switch t.envelope {
 	case EnvelopeArray:
-		return list
+		body = list
 	case EnvelopeData:
-		return map[string]any{"total": len(list), "hasNext": false, "data": list}
+		skip, _ := queryInt(r, "skip", 0)
+		body = map[string]any{"total": len(t.streams), "hasNext": skip+len(list) < len(t.streams), "data": list}
+	default:
+		body = map[string]any{"streams": list}
 	}
-	return map[string]any{"streams": list}
+	return cloudAppsResult{status: http.StatusOK, body: body}
 }
 
 // renderStream returns a stream as the Cloud Apps API answers it.

@@ -121,6 +121,63 @@ func TestStreamsEnvelopes(t *testing.T) {
 	do(t, s, http.MethodPost, url, auth, "{}").expectStatus(t, http.StatusMethodNotAllowed)
 }
 
+// TestStreamsPaging gives 250 streams in pages of at most 100 in the data envelope, with skip and
+// limit, and whole in the envelopes without paging fields.
+func TestStreamsPaging(t *testing.T) {
+	t.Parallel()
+	s := startServer(t, Options{CloudAppsRateLimit: -1})
+	info := mustTenant(t, s, "contoso")
+	for i := len(s.Streams("contoso")); i < 250; i++ {
+		if err := s.PutStream("contoso", Stream{DisplayName: fmt.Sprintf("stream %03d", i), StreamType: StreamTypeView}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	auth := legacy(info.APIToken)
+	page := func(query string) map[string]any {
+		t.Helper()
+		res := do(t, s, http.MethodGet, info.PortalURL+"/api/discovery/streams/"+query, auth, nil).expectStatus(t, http.StatusOK)
+		var obj map[string]any
+		if err := json.Unmarshal(res.body, &obj); err != nil {
+			t.Fatalf("%s: %v", res.body, err)
+		}
+		return obj
+	}
+	if err := s.SetStreamsEnvelope("contoso", EnvelopeData); err != nil {
+		t.Fatal(err)
+	}
+	ids := map[string]bool{}
+	for _, tc := range []struct {
+		query   string
+		n       int
+		hasNext bool
+	}{
+		{"", 100, true},
+		{"?skip=100&limit=100", 100, true},
+		{"?skip=200&limit=500", 50, false},
+		{"?skip=240&limit=5", 5, true},
+		{"?skip=300", 0, false},
+	} {
+		obj := page(tc.query)
+		data, _ := obj["data"].([]any)
+		if len(data) != tc.n || obj["hasNext"] != tc.hasNext || obj["total"] != float64(250) {
+			t.Errorf("%q: %d streams, hasNext %v, total %v; want %d, %v, 250", tc.query, len(data), obj["hasNext"], obj["total"], tc.n, tc.hasNext)
+		}
+		for _, st := range data {
+			ids[st.(map[string]any)["_id"].(string)] = true
+		}
+	}
+	if len(ids) != 250 {
+		t.Errorf("the pages held %d distinct streams, want 250", len(ids))
+	}
+	do(t, s, http.MethodGet, info.PortalURL+"/api/discovery/streams/?skip=-1", auth, nil).expectStatus(t, http.StatusBadRequest)
+	if err := s.SetStreamsEnvelope("contoso", EnvelopeStreams); err != nil {
+		t.Fatal(err)
+	}
+	if streams, _ := page("?skip=100&limit=100")["streams"].([]any); len(streams) != 250 {
+		t.Errorf("the streams envelope held %d streams, want all 250: it has no paging fields", len(streams))
+	}
+}
+
 func TestSIEMAgentRules(t *testing.T) {
 	t.Parallel()
 	s := startServer(t, Options{CloudAppsRateLimit: -1})

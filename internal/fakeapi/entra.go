@@ -190,6 +190,12 @@ func (s *Server) clientCredentials(t *tenant, grantType, clientID, scope, secret
 			return "", 0, &entraFailure{http.StatusUnauthorized, "invalid_client", 7000215, fmt.Sprintf(
 				"Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '%s'.", a.clientID)}
 		}
+		if a.secretExpired {
+			// The wording of Entra's answer as quoted in dotnet/sign#849 and
+			// spencerwooo/onedrive-vercel-index#1051 (invalid_client, AADSTS7000222).
+			return "", 0, &entraFailure{http.StatusUnauthorized, "invalid_client", 7000222, fmt.Sprintf(
+				"The provided client secret keys for app '%s' are expired. Visit the Azure portal to create new keys for your app: https://aka.ms/NewClientSecret, or consider using certificate credentials for added security: https://aka.ms/certCreds.", a.clientID)}
+		}
 	case assertion != "":
 		if assertionType != clientAssertionType {
 			return "", 0, &entraFailure{http.StatusBadRequest, "invalid_request", 7000219, fmt.Sprintf(
@@ -339,9 +345,11 @@ func (s *Server) verifyFederatedAssertion(a *app, assertion string, unverified j
 	issuer, _ := unverified.GetIssuer()
 	subject, _ := unverified.GetSubject()
 	audiences, _ := unverified.GetAudience()
+	// The general form, as quoted in Azure/azure-workload-identity#616 (invalid_request, AADSTS70021).
 	noMatch := &entraFailure{http.StatusBadRequest, "invalid_request", 70021, fmt.Sprintf(
 		"No matching federated identity record found for presented assertion. Assertion Issuer: '%s'. Assertion Subject: '%s'. Assertion Audience: '%s'. Add a federated credential with this issuer, subject and audience to app '%s'.",
 		issuer, subject, strings.Join(audiences, ","), a.clientID)}
+	specific := s.federatedErrors == FederatedErrorsSpecific
 	var candidates []FederatedCredential
 	for _, fc := range a.federated {
 		if strings.EqualFold(strings.TrimSuffix(s.federatedIssuer(fc), "/"), strings.TrimSuffix(issuer, "/")) {
@@ -349,6 +357,12 @@ func (s *Server) verifyFederatedAssertion(a *app, assertion string, unverified j
 		}
 	}
 	if len(candidates) == 0 {
+		if specific {
+			// The issuer form, as quoted in Azure/azure-workload-identity#1200 (invalid_client, AADSTS700211).
+			return &entraFailure{http.StatusUnauthorized, "invalid_client", 700211, fmt.Sprintf(
+				"No matching federated identity record found for presented assertion issuer '%s'. Please check your federated identity credential Subject, Audience and Issuer against the presented assertion. https://learn.microsoft.com/entra/workload-id/workload-identity-federation",
+				issuer)}
+		}
 		return noMatch
 	}
 	if !strings.EqualFold(strings.TrimSuffix(issuer, "/"), s.OIDCIssuer()) {
@@ -365,11 +379,22 @@ func (s *Server) verifyFederatedAssertion(a *app, assertion string, unverified j
 	if failure := checkAssertionTime(claims); failure != nil {
 		return failure
 	}
+	subjectKnown := false
 	for _, fc := range candidates {
 		if fc.Subject == subject && containsFold(audiences, fc.Audience) {
 			return nil
 		}
+		subjectKnown = subjectKnown || fc.Subject == subject
 	}
+	if specific && !subjectKnown {
+		// The subject form, as quoted in Azure/login#482 and Azure/azure-workload-identity#1200
+		// (AADSTS700213); subjects compare case-sensitively.
+		return &entraFailure{http.StatusUnauthorized, "invalid_client", 700213, fmt.Sprintf(
+			"No matching federated identity record found for presented assertion subject '%s'. Check your federated identity credential Subject, Audience and Issuer against the presented assertion. https://learn.microsoft.com/entra/workload-id/workload-identity-federation",
+			subject)}
+	}
+	// A subject that matches with another audience gets the general form, which names all three claims:
+	// our model, as no public answer of the audience form is known.
 	return noMatch
 }
 
@@ -490,6 +515,8 @@ type accessClaims struct {
 	TenantID string `json:"tid"`
 	AppID    string `json:"appid"`
 	ObjectID string `json:"oid"`
+	// IdentityType is "app" for a service principal or managed identity and "user" for a signed-in user.
+	IdentityType string `json:"idtyp"`
 }
 
 // errTokenExpired marks an access token past its exp claim.

@@ -588,3 +588,78 @@ func TestFederatedCredentialOfAForeignIssuer(t *testing.T) {
 		t.Errorf("error_codes = %v, want [70021]", codes)
 	}
 }
+
+// TestEntraAnswersOfToday plays the answers Entra gives besides the general ones: an expired client
+// secret (AADSTS7000222) and, with FederatedErrorsSpecific, a federated token whose issuer (700211) or
+// subject (700213) no federated credential has; another audience keeps the general 70021.
+func TestEntraAnswersOfToday(t *testing.T) {
+	t.Parallel()
+	s := startServer(t, Options{FederatedErrors: FederatedErrorsSpecific, World: &World{Tenants: []TenantSpec{
+		DefaultWorld().Tenants[0],
+		{Name: "adventure", Apps: []AppSpec{{FederatedCredentials: []FederatedCredential{{Issuer: "https://token.actions.githubusercontent.com", Subject: "repo:a/b:ref:refs/heads/main"}}}}},
+	}}})
+	contoso := mustTenant(t, s, "contoso")
+	adventure := mustTenant(t, s, "adventure")
+	secretRequest := func(secret string) response {
+		return tokenRequest(t, s, contoso.TenantID, url.Values{
+			"grant_type": {"client_credentials"}, "client_id": {contoso.ClientID}, "scope": {ResourceManagerAudience + ".default"}, "client_secret": {secret},
+		})
+	}
+	federatedRequest := func(info TenantInfo, subject, audience string) response {
+		token, err := s.MintOIDCToken(subject, audience, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tokenRequest(t, s, info.TenantID, url.Values{
+			"grant_type": {"client_credentials"}, "client_id": {info.ClientID}, "scope": {ResourceManagerAudience + ".default"},
+			"client_assertion_type": {clientAssertionType}, "client_assertion": {token},
+		})
+	}
+	if err := s.SetClientSecretExpired("contoso", true); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name   string
+		res    response
+		status int
+		aadsts float64
+		text   string
+	}{
+		{"expired secret", secretRequest(contoso.ClientSecret), http.StatusUnauthorized, 7000222,
+			"The provided client secret keys for app '" + contoso.ClientID + "' are expired"},
+		{"wrong secret of an app whose secret expired", secretRequest("Wrong8Q~secret"), http.StatusUnauthorized, 7000215, "Invalid client secret provided"},
+		{"unknown subject", federatedRequest(contoso, "repo:mcas-terraform/infrastructure:ref:refs/heads/main", ""), http.StatusUnauthorized, 700213,
+			"No matching federated identity record found for presented assertion subject 'repo:mcas-terraform/infrastructure:ref:refs/heads/main'"},
+		{"subject in another case", federatedRequest(contoso, strings.ToUpper(DefaultFederatedSubject), ""), http.StatusUnauthorized, 700213, "presented assertion subject"},
+		{"unknown issuer", federatedRequest(adventure, "repo:a/b:ref:refs/heads/main", ""), http.StatusUnauthorized, 700211,
+			"No matching federated identity record found for presented assertion issuer '" + s.OIDCIssuer() + "'"},
+		{"another audience", federatedRequest(contoso, DefaultFederatedSubject, "api://SomethingElse"), http.StatusBadRequest, 70021, "Assertion Audience: 'api://SomethingElse'"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			obj := tc.res.expectStatus(t, tc.status).object(t)
+			if codes, _ := obj["error_codes"].([]any); len(codes) != 1 || codes[0] != tc.aadsts {
+				t.Errorf("error_codes = %v, want [%v]", codes, tc.aadsts)
+			}
+			if desc, _ := obj["error_description"].(string); !strings.Contains(desc, tc.text) || obj["error"] == "" {
+				t.Errorf("error_description = %q, want it to contain %q", desc, tc.text)
+			}
+		})
+	}
+	if err := s.SetFederatedErrors(FederatedErrorsGeneric); err != nil {
+		t.Fatal(err)
+	}
+	if codes := federatedRequest(contoso, "repo:other", "").expectStatus(t, http.StatusBadRequest).object(t)["error_codes"].([]any); codes[0] != float64(70021) {
+		t.Errorf("with generic federated errors, error_codes = %v, want [70021]", codes)
+	}
+	if err := s.SetFederatedErrors("verbose"); err == nil {
+		t.Error("an unknown federated errors setting was accepted")
+	}
+	if err := s.SetClientSecretExpired("contoso", false); err != nil {
+		t.Fatal(err)
+	}
+	secretRequest(contoso.ClientSecret).expectStatus(t, http.StatusOK)
+	if err := s.SetClientSecretExpired("adventure", true); err == nil {
+		t.Error("SetClientSecretExpired succeeded for an app without a secret")
+	}
+}

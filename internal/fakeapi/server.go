@@ -35,6 +35,24 @@ const (
 	LogAnalyticsAudience = "https://api.loganalytics.io"
 )
 
+// How the token endpoint refuses a federated token that matches no federated credential of the app
+// (Options.FederatedErrors, SetFederatedErrors).
+const (
+	// FederatedErrorsGeneric answers AADSTS70021, which names the token's issuer, subject and audience.
+	FederatedErrorsGeneric = "generic"
+	// FederatedErrorsSpecific answers AADSTS700211 when no credential has the token's issuer and
+	// AADSTS700213 when none has its subject, as Entra does today; another audience still gets 70021.
+	FederatedErrorsSpecific = "specific"
+)
+
+// validateFederatedErrors checks a FederatedErrors value.
+func validateFederatedErrors(value string) error {
+	if value != FederatedErrorsGeneric && value != FederatedErrorsSpecific {
+		return fmt.Errorf("federated errors %q are unknown: expected %q or %q", value, FederatedErrorsGeneric, FederatedErrorsSpecific)
+	}
+	return nil
+}
+
 // Options configure Start. The zero value starts the default world on a random loopback port.
 type Options struct {
 	// Addr is the listen address; default "127.0.0.1:0" (a random port).
@@ -61,6 +79,14 @@ type Options struct {
 	// LogAnalyticsRateLimit is the number of Log Analytics queries allowed per user and 30 seconds;
 	// default 200, negative means unlimited.
 	LogAnalyticsRateLimit int
+	// NextLinkExplicitPort makes the data connector list write its nextLinks with the scheme's default
+	// port when the client's host named none (https://<host>:443/...), as some Resource Manager
+	// providers do; SetNextLinkExplicitPort changes it later.
+	NextLinkExplicitPort bool
+	// FederatedErrors chooses how the token endpoint refuses a federated token that matches no
+	// federated credential: FederatedErrorsGeneric (the default) or FederatedErrorsSpecific;
+	// SetFederatedErrors changes it later.
+	FederatedErrors string
 	// Logf, when set, receives one line per request (e.g. t.Logf); it never receives secrets.
 	Logf func(format string, args ...any)
 }
@@ -102,6 +128,10 @@ type Server struct {
 	ingestionDelay time.Duration
 	laRateLimit    int
 	laRecent       map[string][]time.Time // Log Analytics queries per user inside the throttle window
+	// explicitPortLinks is Options.NextLinkExplicitPort.
+	explicitPortLinks bool
+	// federatedErrors is Options.FederatedErrors.
+	federatedErrors string
 }
 
 // Start starts a server and returns once it accepts connections.
@@ -133,6 +163,11 @@ func Start(opts Options) (*Server, error) {
 		ingestionDelay:         max(defaultDuration(opts.IngestionDelay, DefaultIngestionDelay), 0),
 		laRateLimit:            opts.LogAnalyticsRateLimit,
 		laRecent:               map[string][]time.Time{},
+		explicitPortLinks:      opts.NextLinkExplicitPort,
+		federatedErrors:        defaultString(opts.FederatedErrors, FederatedErrorsGeneric),
+	}
+	if err := validateFederatedErrors(s.federatedErrors); err != nil {
+		return nil, fmt.Errorf("fakeapi: %w", err)
 	}
 	if s.laRateLimit == 0 {
 		s.laRateLimit = defaultLogAnalyticsRateLimit

@@ -74,6 +74,7 @@ func TestStartOptions(t *testing.T) {
 		{TokenLifetime: -time.Second},
 		{CloudAppsRateWindow: -time.Second},
 		{ConnectorPageSize: -1},
+		{FederatedErrors: "verbose"},
 		{Addr: "256.0.0.1:0"},
 		{CAFile: filepath.Join(t.TempDir(), "missing", "dir", "ca.pem")},
 		{World: &World{Tenants: []TenantSpec{{Name: "Not Valid"}}}},

@@ -258,7 +258,8 @@ func (s *Server) DeleteDataConnector(connectorID string) error {
 	return nil
 }
 
-// SetSentinelEnabled turns Microsoft Sentinel on or off for a workspace; its data connectors stay stored.
+// SetSentinelEnabled turns Microsoft Sentinel on or off for a workspace at once (EnableSentinel delays
+// the effects); its data connectors stay stored.
 func (s *Server) SetSentinelEnabled(workspaceID string, enabled bool) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -267,6 +268,42 @@ func (s *Server) SetSentinelEnabled(workspaceID string, enabled bool) error {
 		return err
 	}
 	ws.sentinel = enabled
+	s.observeIngestionLocked()
+	ws.onboardedFrom, ws.connectorWritesFrom = time.Time{}, time.Time{}
+	return nil
+}
+
+// SentinelPropagation delays the effects of enabling Microsoft Sentinel on a workspace, which are
+// eventually consistent: right after Sentinel is enabled its onboarding state may still answer 404 (the
+// azurerm provider's azurerm_sentinel_log_analytics_workspace_onboarding polls it from 404 to 200 after
+// its PUT, every 15 seconds, internal/services/sentinel/sentinel_log_analytics_workspace_onboard_resource.go
+// in hashicorp/terraform-provider-azurerm), and data connector writes may be refused meanwhile (our
+// model, with the 400 of a workspace without Sentinel).
+type SentinelPropagation struct {
+	// OnboardingState is how long the onboarding state keeps answering 404 and every data connector
+	// request 400.
+	OnboardingState time.Duration
+	// ConnectorWrites is how long data connector writes keep answering 400, counted from the same
+	// moment; a value below OnboardingState counts as OnboardingState.
+	ConnectorWrites time.Duration
+}
+
+// EnableSentinel enables Microsoft Sentinel on a workspace, as the portal or
+// azurerm_sentinel_log_analytics_workspace_onboarding would, with its effects delayed by p.
+func (s *Server) EnableSentinel(workspaceID string, p SentinelPropagation) error {
+	if p.OnboardingState < 0 || p.ConnectorWrites < 0 {
+		return fmt.Errorf("the propagation delays %s and %s must not be negative", p.OnboardingState, p.ConnectorWrites)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ws, err := s.lookupWorkspace(workspaceID)
+	if err != nil {
+		return err
+	}
+	now := time.Now()
+	ws.sentinel = true
+	ws.onboardedFrom = now.Add(p.OnboardingState)
+	ws.connectorWritesFrom = now.Add(max(p.OnboardingState, p.ConnectorWrites))
 	s.observeIngestionLocked()
 	return nil
 }
@@ -281,6 +318,34 @@ func (s *Server) SetLicenseValid(name string, valid bool) error {
 // writes answer 403 AuthorizationFailed and SIEM agent writes answer 403.
 func (s *Server) SetRolePresent(name string, present bool) error {
 	return s.editTenant(name, func(t *tenant) { t.rolePresent = present })
+}
+
+// SetReadAccess sets whether the tenant's callers hold at least Microsoft Sentinel Reader on its
+// workspaces: without it, reading the onboarding state and the data connectors answers 403
+// AuthorizationFailed.
+func (s *Server) SetReadAccess(name string, present bool) error {
+	return s.editTenant(name, func(t *tenant) { t.readAccess = present })
+}
+
+// SetAdminConsent sets whether the tenant gave the consent that Microsoft Sentinel asks of service
+// principals: without it, a service principal's write of a MicrosoftCloudAppSecurity connector answers
+// 401 InvalidLicense "Missing consent".
+func (s *Server) SetAdminConsent(name string, granted bool) error {
+	return s.editTenant(name, func(t *tenant) { t.adminConsent = granted })
+}
+
+// SetClientSecretExpired sets whether the client secret of the tenant's first app registration has
+// expired: the token endpoint then refuses it with AADSTS7000222.
+func (s *Server) SetClientSecretExpired(name string, expired bool) error {
+	var err error
+	editErr := s.editTenant(name, func(t *tenant) {
+		if len(t.apps) == 0 || t.apps[0].secret == "" {
+			err = fmt.Errorf("tenant %q has no app registration with a client secret", name)
+			return
+		}
+		t.apps[0].secretExpired = expired
+	})
+	return errors.Join(editErr, err)
 }
 
 // SetStreamsEnvelope sets how the tenant's streams list is wrapped: EnvelopeStreams, EnvelopeArray or EnvelopeData.
@@ -346,6 +411,26 @@ func (s *Server) SetCloudAppsRateLimit(limit int, window time.Duration) {
 	if window > 0 {
 		s.rateWindow = window
 	}
+}
+
+// SetNextLinkExplicitPort sets whether data connector lists write their nextLinks with the scheme's
+// default port when the client's host named none (see Options.NextLinkExplicitPort).
+func (s *Server) SetNextLinkExplicitPort(explicit bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.explicitPortLinks = explicit
+}
+
+// SetFederatedErrors sets how the token endpoint refuses a federated token that matches no federated
+// credential: FederatedErrorsGeneric or FederatedErrorsSpecific.
+func (s *Server) SetFederatedErrors(value string) error {
+	if err := validateFederatedErrors(value); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.federatedErrors = value
+	return nil
 }
 
 // CloudAppsRateLimit returns the current Cloud Apps throttle: the limit (negative when off) and the window.

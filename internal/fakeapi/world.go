@@ -66,12 +66,18 @@ type TenantSpec struct {
 	APITokens         []string              `json:"api_tokens"`
 	Streams           []Stream              `json:"streams"`
 	Agents            []Agent               `json:"agents"`
+	LicenseInvalid    bool                  `json:"license_invalid,omitempty"`
+	RoleMissing       bool                  `json:"role_missing,omitempty"`
+	// ReadAccessMissing takes Microsoft Sentinel Reader away from the tenant's callers: reading the
+	// onboarding state and the data connectors answers 403 AuthorizationFailed.
+	ReadAccessMissing bool `json:"read_access_missing,omitempty"`
+	// AdminConsentMissing makes a service principal's write of a MicrosoftCloudAppSecurity connector
+	// answer 401 InvalidLicense "Missing consent"; a signed-in user's write still works.
+	AdminConsentMissing bool   `json:"admin_consent_missing,omitempty"`
+	StreamsEnvelope     string `json:"streams_envelope,omitempty"`
 	// ConsentedApps are multi-tenant app registrations of other tenants that this tenant's administrator
 	// consented to (see ConsentSpec).
-	ConsentedApps   []ConsentSpec `json:"consented_apps,omitempty"`
-	LicenseInvalid  bool          `json:"license_invalid,omitempty"`
-	RoleMissing     bool          `json:"role_missing,omitempty"`
-	StreamsEnvelope string        `json:"streams_envelope,omitempty"`
+	ConsentedApps []ConsentSpec `json:"consented_apps,omitempty"`
 }
 
 // WorkspaceSpec seeds one Log Analytics workspace of a tenant's subscription.
@@ -95,6 +101,8 @@ type AppSpec struct {
 	ObjectID string `json:"object_id,omitempty"`
 	// ClientSecret is the app's secret; empty means the app has none.
 	ClientSecret string `json:"client_secret,omitempty"`
+	// ClientSecretExpired makes the token endpoint refuse the secret as expired (AADSTS7000222).
+	ClientSecretExpired bool `json:"client_secret_expired,omitempty"`
 	// GenerateCertificate makes the server generate a certificate with its private key and register it;
 	// TenantInfo.ClientCertificatePEM hands it out.
 	GenerateCertificate bool `json:"generate_certificate,omitempty"`
@@ -345,7 +353,8 @@ type tenant struct {
 	apiTokens                                       []string
 	streams                                         []Stream
 	agents                                          map[string]*Agent // lower-case id -> agent
-	licenseValid, rolePresent                       bool
+	licenseValid, rolePresent, readAccess           bool
+	adminConsent                                    bool
 	envelope                                        string
 	siemRoute                                       string      // one of the SIEMRoute constants; "" is SIEMRouteModeled
 	recent                                          []time.Time // Cloud Apps requests inside the throttle window
@@ -355,7 +364,11 @@ type tenant struct {
 type workspace struct {
 	id, name, resourceGroup, customerID, location string
 	sentinel                                      bool
-	connectors                                    map[string]*dataConnector // lower-case name -> connector
+	// onboardedFrom and connectorWritesFrom delay the effects of enabling Sentinel (EnableSentinel):
+	// until onboardedFrom the onboarding state answers 404 and data connector requests 400, until
+	// connectorWritesFrom data connector writes answer 400. Zero means no delay.
+	onboardedFrom, connectorWritesFrom time.Time
+	connectors                         map[string]*dataConnector // lower-case name -> connector
 	// queryAccess is whether the tenant's callers may query the workspace's logs (SetQueryAccess).
 	queryAccess bool
 	// ingestion holds the periods during which sources wrote into the workspace's tables, oldest first.
@@ -367,6 +380,7 @@ type app struct {
 	clientID, objectID, secret string
 	home                       string // name of the tenant that registered the app
 	multiTenant                bool
+	secretExpired              bool
 	generate                   bool               // a certificate with private key is generated on first use
 	generated                  *clientCertificate // the generated certificate, nil until first use
 	certs                      []*clientCertificate
@@ -398,6 +412,8 @@ func newTenant(spec TenantSpec, now time.Time) (*tenant, error) {
 		consents:       map[string]*servicePrincipal{},
 		licenseValid:   !spec.LicenseInvalid,
 		rolePresent:    !spec.RoleMissing,
+		readAccess:     !spec.ReadAccessMissing,
+		adminConsent:   !spec.AdminConsentMissing,
 		envelope:       defaultString(spec.StreamsEnvelope, EnvelopeStreams),
 	}
 	if err := validateUUID("tenant_id", t.id); err != nil {
@@ -580,11 +596,12 @@ func (t *tenant) sentinelAgent() *Agent {
 // newApp validates an app spec and builds the app registration.
 func newApp(spec AppSpec) (*app, error) {
 	a := &app{
-		clientID:    strings.ToLower(defaultString(spec.ClientID, uuid.NewString())),
-		objectID:    strings.ToLower(defaultString(spec.ObjectID, uuid.NewString())),
-		secret:      spec.ClientSecret,
-		generate:    spec.GenerateCertificate,
-		multiTenant: spec.MultiTenant,
+		clientID:      strings.ToLower(defaultString(spec.ClientID, uuid.NewString())),
+		objectID:      strings.ToLower(defaultString(spec.ObjectID, uuid.NewString())),
+		secret:        spec.ClientSecret,
+		secretExpired: spec.ClientSecretExpired,
+		generate:      spec.GenerateCertificate,
+		multiTenant:   spec.MultiTenant,
 	}
 	if err := validateUUID("client_id", a.clientID); err != nil {
 		return nil, err

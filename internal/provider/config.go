@@ -71,6 +71,8 @@ type Clients struct {
 
 	// tenants builds the clients of objects that name another tenant or portal (ForTenant).
 	tenants *tenantClients
+	// onboardingWait is how a create waits for Microsoft Sentinel's onboarding to take effect.
+	onboardingWait onboardingWait
 }
 
 // ResourceManager returns the Azure Resource Manager client, or an error that says which
@@ -161,6 +163,10 @@ func (p *mcasProvider) Configure(ctx context.Context, req provider.ConfigureRequ
 		clients.cloudApps = ca
 	}
 
+	clients.onboardingWait = defaultOnboardingWait
+	if p.opts.onboardingWait != nil {
+		clients.onboardingWait = *p.opts.onboardingWait
+	}
 	resp.DataSourceData = clients
 	resp.ResourceData = clients
 }

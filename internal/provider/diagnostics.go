@@ -85,11 +85,35 @@ func integrationDiagnostic(summary string, err error) diag.Diagnostic {
 				"Also check the tenant's Defender for Cloud Apps license.", label("api_token"))
 	case answer.Service == cloudapps.ServiceName:
 		return cloudAppsDiagnostic(summary, err)
+	case strings.EqualFold(answer.Code, "InvalidLicense") && strings.Contains(strings.ToLower(answer.Message), "consent"):
+		return withAdvice(summary+": consent missing", err,
+			"This is not a license problem: Microsoft Sentinel gives this answer when a service principal writes a data connector "+
+				"that a signed-in administrator may write (reported for other connectors in Azure/Azure-Sentinel#5007). Create the "+
+				"connector once as a signed-in user who is at least Security Administrator and has Microsoft Sentinel Contributor on the "+
+				"workspace: apply with use_cli = true after az login, or connect Defender for Cloud Apps on the workspace's Microsoft "+
+				"Sentinel data connector page and import the connector (terraform import mcas_sentinel_integration.<name> <connector id>).")
 	case strings.EqualFold(answer.Code, "InvalidLicense"):
 		return withAdvice(summary+": Defender for Cloud Apps license missing", err,
 			"Microsoft Sentinel refused the Defender for Cloud Apps data connector because the tenant has no valid license for it. "+
-				"The tenant needs a Microsoft Defender for Cloud Apps license (for example Microsoft 365 E5 or EMS E5) and admin "+
-				"consent; assign one, wait for it to take effect, then apply again.")
+				"The tenant needs a Microsoft Defender for Cloud Apps license (for example Microsoft 365 E5 or EMS E5); assign one, "+
+				"wait for it to take effect, then apply again.")
+	case (strings.EqualFold(answer.Code, "AuthorizationFailed") || answer.StatusCode == http.StatusForbidden) &&
+		(strings.HasPrefix(answer.Operation, "reading ") || strings.HasPrefix(answer.Operation, "listing ")):
+		return withAdvice(summary+": read permission missing", err,
+			"The identity Terraform runs as may not read the workspace's Microsoft Sentinel objects. Reading the onboarding state "+
+				"and the data connectors needs at least the Microsoft Sentinel Reader role on the workspace (or its resource group); "+
+				"managing the integration needs Microsoft Sentinel Contributor, which includes it. Assign the role, wait a few minutes "+
+				"for it to apply, then run again.")
+	case isNotOnboarded(err):
+		return withAdvice(summary+": Microsoft Sentinel not enabled on the workspace", err,
+			"Enable Microsoft Sentinel on the workspace first (in the portal, or with azurerm_sentinel_log_analytics_workspace_onboarding). "+
+				"When it was enabled moments ago, it can take minutes to take effect, and a create waits for it within its timeout: "+
+				"apply again.")
+	case answer.StatusCode == http.StatusBadRequest && strings.Contains(answer.Message, "same kind and context id"):
+		return withAdvice(summary+": another Defender for Cloud Apps data connector exists", err,
+			"Microsoft Sentinel allows one Defender for Cloud Apps data connector per workspace, and the workspace has one under "+
+				"another name. Import that one (terraform import mcas_sentinel_integration.<name> <its id>, with connector_name set to "+
+				"its name), or delete it, then apply again.")
 	case strings.EqualFold(answer.Code, "AuthorizationFailed") || answer.StatusCode == http.StatusForbidden:
 		return withAdvice(summary+": permission missing", err,
 			"The identity Terraform runs as is not allowed this operation on the workspace. Give it a role that may read the "+

@@ -77,7 +77,8 @@ func (d *discoveryStreamsDataSource) Schema(_ context.Context, _ datasource.Sche
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "Lists the tenant's Defender for Cloud Apps discovery streams (continuous reports), mainly to choose the " +
 			"streams whose discovery logs `mcas_sentinel_integration` forwards to Microsoft Sentinel (`discovery_logs.stream_ids`). " +
-			"Needs `portal_url` and either `api_token` or a Microsoft Entra ID credential whose app has the `Discovery.read` permission.",
+			"Needs `portal_url` and either `api_token` or a Microsoft Entra ID credential whose app has the `Discovery.read` permission. " +
+			"Every stream is listed, also when Defender for Cloud Apps answers them 100 at a time.",
 		Attributes: map[string]schema.Attribute{
 			"tenant_id": schema.StringAttribute{
 				Optional: true,

@@ -2,6 +2,9 @@ package provider
 
 import (
 	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
@@ -171,6 +174,54 @@ func TestAccDiscoveryStreamsDataSource_envelopes(t *testing.T) {
 				},
 			},
 		},
+	})
+}
+
+// TestAccDiscoveryStreamsDataSource_manyStreams lists a tenant of 250 streams, which Cloud Apps answers
+// in pages of at most 100 in its {"total","hasNext","data"} envelope: the data source lists them all,
+// the resource's stream check finds a stream of the last page, and each listing takes three requests.
+func TestAccDiscoveryStreamsDataSource_manyStreams(t *testing.T) {
+	t.Parallel()
+	f := newIntegrationFixture(t, "contoso")
+	for i := len(f.srv.Streams("contoso")); i < 250; i++ {
+		if err := f.srv.PutStream("contoso", fakeapi.Stream{DisplayName: fmt.Sprintf("Branch %03d", i), StreamType: 3}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := f.srv.SetStreamsEnvelope("contoso", fakeapi.EnvelopeData); err != nil {
+		t.Fatal(err)
+	}
+	last := f.srv.Streams("contoso")[249]
+	cfg := f.config(fmt.Sprintf("discovery_logs = { stream_ids = [%q] }", last.ID)) + allStreams
+	pagesOfEachListing := func(*terraform.State) error {
+		bySkip := map[string]int{}
+		for _, r := range f.srv.Requests() {
+			if r.Method != http.MethodGet || !strings.HasSuffix(r.Path, "/api/discovery/streams/") {
+				continue
+			}
+			query, err := url.ParseQuery(r.Query)
+			if err != nil || query.Get("limit") != "100" {
+				return fmt.Errorf("a stream listing asked for %q, want pages of 100", r.Query)
+			}
+			bySkip[query.Get("skip")]++
+		}
+		if len(bySkip) != 3 || bySkip["0"] == 0 || bySkip["0"] != bySkip["100"] || bySkip["0"] != bySkip["200"] {
+			return fmt.Errorf("stream requests by skip: %v; want every listing to ask for skip 0, 100 and 200 once", bySkip)
+		}
+		return nil
+	}
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: factories(f.srv),
+		Steps: []resource.TestStep{{
+			PreConfig: f.srv.ResetRequests,
+			Config:    cfg,
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue("data.mcas_discovery_streams.test", streamsPath(), knownvalue.ListSizeExact(250)),
+				statecheck.ExpectKnownValue(integrationAddr, tfjsonpath.New("discovery_logs").AtMapKey("stream_ids"),
+					knownvalue.SetExact([]knownvalue.Check{knownvalue.StringExact(last.ID)})),
+			},
+			Check: resource.ComposeAggregateTestCheckFunc(f.expectServer(true, true, last.ID), pagesOfEachListing),
+		}},
 	})
 }
 

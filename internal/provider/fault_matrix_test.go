@@ -37,6 +37,9 @@ const faultMatrixUpdateEnv = "FAULT_MATRIX_UPDATE"
 // It leaves room for the calls before the faulted one on a busy machine.
 const matrixTimeout = 10 * time.Second
 
+// matrixOnboardingPause is the pause between a create's looks at Sentinel's onboarding.
+const matrixOnboardingPause = 100 * time.Millisecond
+
 // matrixLatency is the delay of the latency fault: past matrixTimeout.
 const matrixLatency = 13 * time.Second
 
@@ -130,6 +133,16 @@ type faultScenario struct {
 	fault *fakeapi.Fault
 	// evidence matches what an error must quote as the last real failure of the call.
 	evidence *regexp.Regexp
+	// rows, when set, limits the column to the calls the service gives its answer to; its other cells
+	// are not run.
+	rows func(faultCall) bool
+	// body, when set, gives the answer's body for the row's call.
+	body func(faultCall) string
+}
+
+// applies reports whether the column has a cell in the row of call.
+func (sc faultScenario) applies(call faultCall) bool {
+	return sc.rows == nil || sc.rows(call)
 }
 
 // statusFault is a fault answering status, count times.
@@ -154,6 +167,56 @@ var faultScenarios = []faultScenario{
 	{name: "truncated body", fault: &fakeapi.Fault{Kind: fakeapi.FaultTruncate, Count: 1}, evidence: regexp.MustCompile(`unexpected EOF|truncated`)},
 	{name: "malformed JSON", fault: &fakeapi.Fault{Kind: fakeapi.FaultMalformedJSON, Count: 1}, evidence: regexp.MustCompile(`malformed or truncated JSON`)},
 	{name: "wrong content type", fault: &fakeapi.Fault{Kind: fakeapi.FaultWrongContentType, Count: 1}, evidence: regexp.MustCompile(`not JSON.*text/html|text/html.*not JSON`)},
+	// Answers of the real services, on the calls that get them (see the fake API server's rules).
+	{name: "403 no read role", fault: statusFault(403, 1, ""), evidence: regexp.MustCompile(`HTTP 403 AuthorizationFailed`),
+		rows: armRead, body: func(c faultCall) string { return authorizationFailed(readActionOf(c)) }},
+	{name: "401 License is invalid", fault: statusFault(401, 1, ""), evidence: regexp.MustCompile(`HTTP 401 InvalidLicense: License is invalid`),
+		rows: connectorPut, body: func(faultCall) string { return armErrorJSON("InvalidLicense", "License is invalid") }},
+	{name: "401 Missing consent", fault: statusFault(401, 1, ""), evidence: regexp.MustCompile(`HTTP 401 InvalidLicense: Missing consent`),
+		rows: connectorPut, body: func(faultCall) string { return armErrorJSON("InvalidLicense", "Missing consent") }},
+	{name: "404 x2 (Sentinel just enabled)", fault: statusFault(404, 2, ""), evidence: regexp.MustCompile(`HTTP 404`),
+		rows: func(c faultCall) bool { return c.kind == opCreate && c.path == pathOnboarding },
+		body: func(faultCall) string {
+			return armErrorJSON("NotFound", "The onboarding state 'default' of workspace 'law-sentinel-contoso' was not found: Microsoft Sentinel is not enabled on the workspace.")
+		}},
+	{name: "400 not onboarded x2", fault: statusFault(400, 2, ""), evidence: regexp.MustCompile(`HTTP 400 BadRequest: .*not onboarded`),
+		rows: connectorPut, body: func(faultCall) string {
+			return armErrorJSON("BadRequest", "The workspace 'law-sentinel-contoso' is not onboarded to Microsoft Sentinel. Enable Microsoft Sentinel on the workspace before managing data connectors.")
+		}},
+	{name: "400 second connector", fault: statusFault(400, 1, ""), evidence: regexp.MustCompile(`same kind and context id`),
+		rows: connectorPut, body: func(faultCall) string {
+			return armErrorJSON("BadRequest", "connector validation failed there are two connectors with different names and the same kind and context id")
+		}},
+}
+
+// armRead selects the rows that read Microsoft Sentinel or the workspace through Resource Manager.
+func armRead(c faultCall) bool { return c.method == "GET" && !strings.HasPrefix(c.path, "^/mcas/") }
+
+// connectorPut selects the rows that write the data connector.
+func connectorPut(c faultCall) bool { return c.method == "PUT" && c.path == pathConnector }
+
+// readActionOf is the Resource Manager action a read row performs.
+func readActionOf(c faultCall) string {
+	switch c.path {
+	case pathWorkspace:
+		return "Microsoft.OperationalInsights/workspaces/read"
+	case pathOnboarding:
+		return "Microsoft.SecurityInsights/onboardingStates/read"
+	}
+	return "Microsoft.SecurityInsights/dataConnectors/read"
+}
+
+// armErrorJSON is a Resource Manager error body.
+func armErrorJSON(code, message string) string {
+	raw, _ := json.Marshal(map[string]any{"error": map[string]string{"code": code, "message": message}})
+	return string(raw)
+}
+
+// authorizationFailed is Resource Manager's 403 for an identity without the role an action needs.
+func authorizationFailed(action string) string {
+	return armErrorJSON("AuthorizationFailed", "The client '00000000-0000-0000-0000-000000000001' with object id '00000000-0000-0000-0000-000000000001' "+
+		"does not have authorization to perform action '"+action+"' over scope '<scope>' or the scope is invalid. If access was recently "+
+		"granted, please refresh your credentials.")
 }
 
 // cellOutcome is what one cell observed.
@@ -210,7 +273,9 @@ func TestAccFaultMatrix(t *testing.T) {
 		}
 		for _, call := range faultCalls {
 			for _, sc := range faultScenarios {
-				cells <- cell{call, sc}
+				if sc.applies(call) {
+					cells <- cell{call, sc}
+				}
 			}
 		}
 		close(cells)
@@ -221,8 +286,8 @@ func TestAccFaultMatrix(t *testing.T) {
 	}
 	table := renderFaultMatrix(outcomes)
 	if os.Getenv(faultMatrixUpdateEnv) != "" {
-		if len(outcomes) != len(faultCalls)*len(faultScenarios) {
-			t.Fatalf("only %d of %d cells ran; run the whole matrix to write %s", len(outcomes), len(faultCalls)*len(faultScenarios), faultMatrixFile)
+		if all := matrixCellCount(); len(outcomes) != all {
+			t.Fatalf("only %d of %d cells ran; run the whole matrix to write %s", len(outcomes), all, faultMatrixFile)
 		}
 		if err := os.MkdirAll(filepath.Dir(faultMatrixFile), 0o755); err != nil {
 			t.Fatal(err)
@@ -249,6 +314,19 @@ func TestAccFaultMatrix(t *testing.T) {
 	}
 }
 
+// matrixCellCount is the number of cells of the matrix.
+func matrixCellCount() int {
+	n := 0
+	for _, call := range faultCalls {
+		for _, sc := range faultScenarios {
+			if sc.applies(call) {
+				n++
+			}
+		}
+	}
+	return n
+}
+
 // cellKey names a cell in the table.
 func cellKey(call faultCall, sc faultScenario) string {
 	return call.name() + " / " + sc.name
@@ -258,7 +336,8 @@ func cellKey(call faultCall, sc faultScenario) string {
 func runMatrixCell(t *testing.T, call faultCall, sc faultScenario) cellOutcome {
 	srv := startFake(t, fakeapi.Options{CloudAppsRateLimit: 1000})
 	c := &matrixCell{t: t, srv: srv, info: contosoFacts(t, srv)}
-	c.dir = newTerraformDir(t, inProcessFactory(WithTransport(srv.HTTPClient()), WithRetry(matrixRetry), WithCloudAppsCallTimeout(matrixTimeout)))
+	c.dir = newTerraformDir(t, inProcessFactory(WithTransport(srv.HTTPClient()), WithRetry(matrixRetry), WithCloudAppsCallTimeout(matrixTimeout),
+		WithOnboardingWait(matrixOnboardingPause, matrixOnboardingPause, matrixTimeout)))
 
 	c.setup(call.kind)
 	if call.prepare != nil {
@@ -268,6 +347,9 @@ func runMatrixCell(t *testing.T, call faultCall, sc faultScenario) cellOutcome {
 	if sc.fault != nil {
 		f := *sc.fault
 		f.Method, f.PathPattern = call.method, call.path
+		if sc.body != nil {
+			f.Body = sc.body(call)
+		}
 		if _, err := srv.InjectFault(f); err != nil {
 			t.Fatal(err)
 		}
@@ -718,12 +800,21 @@ Test settings: three attempts per request with short delays (a Retry-After of 1 
 the resource's ` + "`timeouts`" + ` are ` + matrixTimeout.String() + `; the data source has no timeouts block: its configured timeout
 is the Defender for Cloud Apps call timeout, which bounds every Cloud Apps call of an operation
 without a deadline of its own (5 minutes in production, ` + matrixTimeout.String() + ` in the test); import has no timeouts
-block either and runs under the default read timeout of 5 minutes. The latency fault delays the call
+block either and runs under the default read timeout of 5 minutes. A create's wait for Sentinel's
+onboarding pauses ` + matrixOnboardingPause.String() + ` between looks. The latency fault delays the call
 by ` + matrixLatency.String() + `. "<connection reset or EOF>" stands for the way Go reports a connection the server
 closed, which depends on timing.
 
+The columns after "wrong content type" are answers the real services give on some calls only, and
+run on those: an identity without Microsoft Sentinel Reader (403 AuthorizationFailed on reads), a
+tenant without a Defender for Cloud Apps license or a service principal without consent (401
+InvalidLicense on connector writes), Sentinel enabled moments ago (the onboarding state answers 404 and
+connector writes 400 for a while; a create waits for both, an update does not), and a second
+Defender for Cloud Apps connector in the workspace (400 on connector writes).
+
 Legend: **C** converged, **R** converged after retrying, **F** failed (the tables below give the
-diagnostic). Requests counts the requests of the call during the operation, retries included.
+diagnostic), **-** not a call that gets this answer. Requests counts the requests of the call during
+the operation, retries included.
 
 `)
 	b.WriteString("| call |")

@@ -38,6 +38,7 @@ type options struct {
 	retry                *policy.RetryOptions
 	cloudApps            *policy.RetryOptions
 	cloudAppsCallTimeout time.Duration
+	onboardingWait       *onboardingWait
 }
 
 // WithTransport sends every HTTP request of the provider (Microsoft Entra ID, Resource Manager, Cloud
@@ -59,6 +60,13 @@ func WithRetry(r policy.RetryOptions) Option {
 // of its own, such as a data source read; the default is cloudapps.DefaultCallTimeout.
 func WithCloudAppsCallTimeout(d time.Duration) Option {
 	return func(o *options) { o.cloudAppsCallTimeout = d }
+}
+
+// WithOnboardingWait replaces how a create waits for Microsoft Sentinel's onboarding to take effect:
+// the first pause between looks, the longest pause (pauses double up to it) and the longest wait in
+// all; the default is 2 s, 15 s and 5 minutes.
+func WithOnboardingWait(first, longest, limit time.Duration) Option {
+	return func(o *options) { o.onboardingWait = &onboardingWait{first: first, max: longest, limit: limit} }
 }
 
 type mcasProvider struct {

@@ -162,6 +162,67 @@ func TestAccProviderAuth_allMethodsFail(t *testing.T) {
 	}
 }
 
+// TestAccProviderAuth_entraAnswersOfToday meets the Microsoft Entra ID answers that name their cause:
+// an expired client secret, and a federated token whose subject or issuer no federated credential of
+// the app has. Each error gives the fix and none of the secrets.
+func TestAccProviderAuth_entraAnswersOfToday(t *testing.T) {
+	t.Parallel()
+	opts := authFakeOptions
+	opts.FederatedErrors = fakeapi.FederatedErrorsSpecific
+	srv := startFake(t, opts)
+	info := tenantInfo(t, srv, "contoso")
+	if err := srv.SetClientSecretExpired("contoso", true); err != nil {
+		t.Fatal(err)
+	}
+	const branchSubject = "repo:mcas-terraform/infrastructure:ref:refs/heads/feature"
+	otherSubject, err := srv.MintOIDCToken(branchSubject, "", 10*time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// An app that trusts GitHub Actions only: the fake's own issuer is not one of its credentials.
+	github, err := srv.AddTenant(fakeapi.TenantSpec{Name: "litware", Apps: []fakeapi.AppSpec{{FederatedCredentials: []fakeapi.FederatedCredential{
+		{Issuer: "https://token.actions.githubusercontent.com", Subject: fakeapi.DefaultFederatedSubject},
+	}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ownIssuer, err := srv.MintOIDCToken(fakeapi.DefaultFederatedSubject, "", 10*time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name    string
+		tenant  fakeapi.TenantInfo
+		auth    string
+		want    string
+		secrets []string
+	}{
+		{"expired client secret", info, secretAuth(info),
+			`client secret \(client_secret.*AADSTS7000222: The provided client secret keys for app.*are expired.*To fix it: the app registration's client secret has expired: create a new one`,
+			[]string{info.ClientSecret}},
+		{"subject of another branch", info, fmt.Sprintf("client_id = %q\noidc_token = %q", info.ClientID, otherSubject),
+			`federated token \(oidc_token.*AADSTS700213: No matching federated identity record found for presented assertion subject '` + branchSubject + `'.*` +
+				`To fix it: no federated credential of the app registration has the subject of this token`,
+			[]string{otherSubject}},
+		{"issuer of no credential", github, fmt.Sprintf("client_id = %q\noidc_token = %q", github.ClientID, ownIssuer),
+			`federated token \(oidc_token.*AADSTS700211: No matching federated identity record found for presented assertion issuer.*` +
+				`To fix it: no federated credential of the app registration has the issuer of this token`,
+			[]string{ownIssuer}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			check := newSecretFreeError(errorPattern(tc.want), tc.secrets...)
+			resource.Test(t, resource.TestCase{
+				ProtoV6ProviderFactories: factories(srv),
+				ErrorCheck:               check.check,
+				Steps:                    []resource.TestStep{{Config: authProviderBlock(srv, tc.tenant, tc.auth+"\nuse_cli = false") + allStreams}},
+			})
+			check.expectSeen(t)
+		})
+	}
+}
+
 // secretFreeError is a TestCase ErrorCheck that accepts an error matching a pattern and holding none
 // of the secrets, even where Terraform wrapped the text over several lines.
 type secretFreeError struct {

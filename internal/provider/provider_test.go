@@ -47,10 +47,16 @@ func startFake(t *testing.T, opts fakeapi.Options) *fakeapi.Server {
 	return srv
 }
 
+// fastOnboardingWait keeps a create's wait for Sentinel's onboarding short: the same back-off as in
+// production, with pauses of 50 to 200 ms, for at most 2 seconds.
+func fastOnboardingWait() Option {
+	return WithOnboardingWait(50*time.Millisecond, 200*time.Millisecond, 2*time.Second)
+}
+
 // factories returns provider factories whose HTTP traffic trusts srv.
 func factories(srv *fakeapi.Server) map[string]func() (tfprotov6.ProviderServer, error) {
 	return map[string]func() (tfprotov6.ProviderServer, error){
-		"mcas": providerserver.NewProtocol6WithError(New("test", WithTransport(srv.HTTPClient()), WithRetry(fastRetry))()),
+		"mcas": providerserver.NewProtocol6WithError(New("test", WithTransport(srv.HTTPClient()), WithRetry(fastRetry), fastOnboardingWait())()),
 	}
 }
 

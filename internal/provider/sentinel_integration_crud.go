@@ -166,6 +166,8 @@ func (r *sentinelIntegrationResource) Create(ctx context.Context, req resource.C
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	// Only a create waits for Sentinel's onboarding, which may have been enabled moments ago.
+	e.Connectors = waitingConnectors{Connectors: e.Connectors, wait: r.clients.onboardingWait}
 	o, written, err := e.Create(ctx, d)
 	if err != nil {
 		resp.Diagnostics.Append(engineDiagnostic("Creating the Defender for Cloud Apps - Microsoft Sentinel integration failed", err, true)...)
@@ -226,11 +228,7 @@ func (r *sentinelIntegrationResource) Update(ctx context.Context, req resource.U
 			return
 		}
 	}
-	o, err := e.Observe(ctx)
-	observed := err == nil
-	if observed {
-		o, err = e.Converge(ctx, d, o)
-	}
+	o, observed, err := e.Update(ctx, d)
 	var steps *reconcile.PortalStepsError
 	switch {
 	case err == nil:

@@ -25,6 +25,7 @@ func engineDiagnostic(summary string, err error, creating bool) diag.Diagnostics
 		nameTaken  *reconcile.ConnectorNameTakenError
 		unknown    *reconcile.UnknownStreamsError
 		steps      *reconcile.PortalStepsError
+		other      *reconcile.OtherConnectorError
 		route      *reconcile.AgentRouteError
 		step       *reconcile.StepError
 	)
@@ -47,6 +48,14 @@ func engineDiagnostic(summary string, err error, creating bool) diag.Diagnostics
 		diags.AddAttributeError(path.Root("discovery_logs").AtName("stream_ids"), "Unknown discovery stream",
 			fmt.Sprintf("The tenant has no discovery stream with the id %s. Use the ids that the mcas_discovery_streams data source lists "+
 				"(for example discovery_logs = { stream_ids = data.mcas_discovery_streams.selected.ids }).", strings.Join(unknown.IDs, ", ")))
+	case errors.As(err, &other):
+		diags.AddError(summary+": another Defender for Cloud Apps data connector exists",
+			fmt.Sprintf("%s, so the provider did not try to create it again. Either manage the existing connector with Terraform: set "+
+				"connector_name = %q, remove this resource from the state (terraform state rm mcas_sentinel_integration.<name>) and import "+
+				"it:\n\n  terraform import mcas_sentinel_integration.<name> %s\n\nor add an import block:\n\n  import {\n    to = "+
+				"mcas_sentinel_integration.<name>\n    id = %q\n  }\n\nOr delete that connector (on the workspace's Microsoft Sentinel data "+
+				"connector page, or with az sentinel data-connector delete) and apply again, which creates %s.",
+				capitalize(other.Error()), other.OtherName, other.Other, other.Other, other.Connector.Name))
 	case errors.As(err, &steps):
 		diags.AddError(summaryOfPortalSteps(steps), portalSteps(steps, creating))
 	case errors.As(err, &route):

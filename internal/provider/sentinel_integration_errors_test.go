@@ -197,6 +197,31 @@ resource "mcas_sentinel_integration" "test" {
 			want:   `Defender for Cloud Apps license missing.*InvalidLicense.*Microsoft Defender for Cloud Apps license`,
 		},
 		{
+			// The service principal's write meets 401 InvalidLicense "Missing consent": not a licence problem.
+			name:   "admin consent missing",
+			tenant: "northwind",
+			setup: func(t *testing.T, f *integrationFixture) {
+				if err := f.srv.SetAdminConsent("northwind", false); err != nil {
+					t.Fatal(err)
+				}
+			},
+			config: func(f *integrationFixture) string { return f.config("") },
+			want: `integration failed: consent missing.*HTTP 401 InvalidLicense: Missing consent.*not a license problem.*` +
+				`signed-in user.*use_cli = true.*terraform import`,
+		},
+		{
+			name:   "no read access to Sentinel",
+			tenant: "fabrikam",
+			setup: func(t *testing.T, f *integrationFixture) {
+				if err := f.srv.SetReadAccess("fabrikam", false); err != nil {
+					t.Fatal(err)
+				}
+			},
+			config: func(f *integrationFixture) string { return f.config("") },
+			want: `Checking that Microsoft Sentinel is enabled on the workspace failed: read permission missing.*HTTP 403 AuthorizationFailed.*` +
+				`Microsoft.SecurityInsights/onboardingStates/read.*at least the Microsoft Sentinel Reader role`,
+		},
+		{
 			name:   "license switched off for the tenant",
 			tenant: "contoso",
 			setup: func(t *testing.T, f *integrationFixture) {

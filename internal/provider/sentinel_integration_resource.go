@@ -134,7 +134,9 @@ func (r *sentinelIntegrationResource) Schema(ctx context.Context, _ resource.Sch
 			"optionally, discovery logs; and the `MicrosoftCloudAppSecurity` data connector of the Sentinel workspace, which receives them " +
 			"into the `SecurityAlert` and `McasShadowItReporting` tables.\n\n" +
 			"A tenant has at most one Sentinel SIEM agent. Creating the resource fails with an import instruction when the agent or the " +
-			"data connector already exists. When either half is deleted or changed in a portal, `terraform plan` shows an update that " +
+			"data connector already exists. When Sentinel was enabled on the workspace moments before (for example by " +
+			"`azurerm_sentinel_log_analytics_workspace_onboarding` in the same apply), creating waits for it to take effect, for up to 5 " +
+			"minutes within the create timeout. When either half is deleted or changed in a portal, `terraform plan` shows an update that " +
 			"restores it. Available in the commercial cloud only: GCC, GCC High and DoD tenants use the Microsoft Defender XDR connector. " +
 			"Microsoft documents no API for the Cloud Apps SIEM agent: the provider's route for it is modeled on the one the portal calls, " +
 			"and `siem_agent = \"observe\"` keeps the provider from writing to it. Microsoft documents no permission for it either: the " +

@@ -154,6 +154,59 @@ func TestListStreamsEnvelopes(t *testing.T) {
 	}
 }
 
+// TestListStreamsPages lists 250 streams that the service answers in pages of at most 100 in the
+// {"total","hasNext","data"} envelope: three requests, skip 0, 100 and 200, each asking for 100.
+func TestListStreamsPages(t *testing.T) {
+	const total = 250
+	s := clienttest.NewServer(t, func(w http.ResponseWriter, r *http.Request) {
+		skip, _ := strconv.Atoi(r.URL.Query().Get("skip"))
+		limit, _ := strconv.Atoi(r.URL.Query().Get("limit"))
+		limit = min(max(limit, 1), 100)
+		var data []string
+		for i := skip; i < min(skip+limit, total); i++ {
+			data = append(data, fmt.Sprintf(`{"_id":"%024x","displayName":"stream %d","streamType":1}`, i, i))
+		}
+		writeJSON(w, http.StatusOK, fmt.Sprintf(`{"total":%d,"hasNext":%t,"data":[%s]}`, total, skip+len(data) < total, strings.Join(data, ",")))
+	})
+	streams, err := newClient(t, s, policy.RetryOptions{}).ListStreams(context.Background())
+	if err != nil {
+		t.Fatalf("ListStreams: %v", err)
+	}
+	if len(streams) != total || streams[0].DisplayName != "stream 0" || streams[total-1].DisplayName != fmt.Sprintf("stream %d", total-1) {
+		t.Fatalf("got %d streams, want all %d in order", len(streams), total)
+	}
+	var asked []string
+	for _, r := range s.Requests() {
+		asked = append(asked, r.Query.Get("skip")+"/"+r.Query.Get("limit"))
+	}
+	if strings.Join(asked, " ") != "0/100 100/100 200/100" {
+		t.Errorf("requests asked for skip/limit %v, want 0/100 100/100 200/100", asked)
+	}
+}
+
+// TestListStreamsRefusesEndlessPaging stops on pages that would never end the list.
+func TestListStreamsRefusesEndlessPaging(t *testing.T) {
+	tests := []struct {
+		name, body, want string
+	}{
+		{name: "empty page with more", body: `{"total":5,"hasNext":true,"data":[]}`, want: "reported more streams after 0 but sent an empty page"},
+		{name: "the same page again", body: `{"total":5,"hasNext":true,"data":[{"_id":"5a4a1e4f5e0c2d0001f3e1a1"}]}`, want: `the page at skip 1 repeats stream "5a4a1e4f5e0c2d0001f3e1a1"`},
+		{name: "hasNext not a boolean", body: `{"total":5,"hasNext":"yes","data":[]}`, want: `"hasNext" is "yes", not true or false`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := clienttest.NewServer(t, func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, http.StatusOK, tt.body) })
+			_, err := newClient(t, s, policy.RetryOptions{}).ListStreams(context.Background())
+			if err == nil || !strings.Contains(err.Error(), tt.want) || !strings.Contains(err.Error(), "listing Cloud Discovery streams") {
+				t.Errorf("error %v, want one containing %q", err, tt.want)
+			}
+			if n := len(s.Requests()); n > 2 {
+				t.Errorf("the client sent %d requests, want at most 2", n)
+			}
+		})
+	}
+}
+
 func TestListStreamsRejectsUnknownShapes(t *testing.T) {
 	tests := []struct {
 		name        string
@@ -570,7 +623,7 @@ func TestTrafficIsLoggedWithoutToken(t *testing.T) {
 	var found bool
 	for _, e := range entries {
 		if e["@message"] == "Received HTTP response" && e["@module"] == "provider."+cloudapps.LogSubsystem &&
-			e["http_method"] == "GET" && e["http_status_code"] == float64(200) && strings.HasSuffix(e["http_url"].(string), "/api/discovery/streams/") {
+			e["http_method"] == "GET" && e["http_status_code"] == float64(200) && strings.HasSuffix(e["http_url"].(string), "/api/discovery/streams/?limit=100&skip=0") {
 			found = true
 		}
 	}

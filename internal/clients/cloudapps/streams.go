@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strconv"
 	"time"
 
@@ -108,35 +109,81 @@ func decodeTimestamp(field string, raw json.RawMessage) (*string, error) {
 	}
 }
 
+// maxStreamPages bounds the pages of one stream listing: 10,000 streams, far more than a tenant has,
+// so that a service that keeps reporting more cannot keep the provider paging forever.
+const maxStreamPages = 100
+
+const streamsPath = "/api/discovery/streams/"
+
 // ListStreams returns the tenant's discovery streams. It accepts the three
 // answer shapes seen for GET /api/discovery/streams/: {"streams": [...]}, a
-// bare array, and {"data": [...]}.
+// bare array, and {"data": [...]}. The last is the envelope of the API's
+// lists, {"total", "hasNext", "data"}, which holds at most 100 items: while it
+// reports more, the next page is asked for with skip and limit=100, so a
+// tenant with 250 streams takes three requests. The other shapes carry no
+// paging fields and hold the whole list.
 func (c *Client) ListStreams(ctx context.Context) ([]Stream, error) {
 	const op = "listing Cloud Discovery streams"
-	resp, err := c.send(ctx, op, http.MethodGet, "/api/discovery/streams/", nil, http.StatusOK)
+	var all []Stream
+	seen := map[string]bool{}
+	for skip, pages := 0, 0; ; pages++ {
+		if pages == maxStreamPages {
+			return nil, fmt.Errorf("%s: the service still reported more streams after %d pages (%d streams); try again later", op, pages, len(all))
+		}
+		query := url.Values{"skip": {strconv.Itoa(skip)}, "limit": {strconv.Itoa(pageSize)}}
+		streams, hasNext, err := c.streamsPage(ctx, op, streamsPath+"?"+query.Encode())
+		if err != nil {
+			return nil, err
+		}
+		for _, st := range streams {
+			if st.ID != "" && seen[st.ID] {
+				return nil, fmt.Errorf("%s: the page at skip %d repeats stream %q of an earlier page, so the list would never end; try again later", op, skip, st.ID)
+			}
+			seen[st.ID] = true
+		}
+		all = append(all, streams...)
+		if !hasNext {
+			return all, nil
+		}
+		if len(streams) == 0 {
+			return nil, fmt.Errorf("%s: the service reported more streams after %d but sent an empty page", op, skip)
+		}
+		skip += len(streams)
+	}
+}
+
+// streamsPage asks for one page of streams and returns its streams and whether the service reports
+// more; only the {"total", "hasNext", "data"} envelope can report more.
+func (c *Client) streamsPage(ctx context.Context, op, path string) ([]Stream, bool, error) {
+	resp, err := c.send(ctx, op, http.MethodGet, path, nil, http.StatusOK)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	var doc json.RawMessage
 	if err := pipeline.DecodeJSON(op, resp, &doc); err != nil {
-		return nil, err
+		return nil, false, err
 	}
-	list := doc
+	list, hasNext := doc, false
 	if bytes.TrimSpace(doc)[0] == '{' {
 		var envelope map[string]json.RawMessage
 		if err := json.Unmarshal(doc, &envelope); err != nil {
-			return nil, fmt.Errorf("%s: the HTTP %d answer is malformed JSON: %w", op, resp.StatusCode, err)
+			return nil, false, fmt.Errorf("%s: the HTTP %d answer is malformed JSON: %w", op, resp.StatusCode, err)
 		}
 		var found bool
 		if list, found = envelope["streams"]; !found {
 			if list, found = envelope["data"]; !found {
-				return nil, fmt.Errorf("%s: the HTTP %d answer is a JSON object with neither a \"streams\" nor a \"data\" list; expected the list of streams", op, resp.StatusCode)
+				return nil, false, fmt.Errorf("%s: the HTTP %d answer is a JSON object with neither a \"streams\" nor a \"data\" list; expected the list of streams", op, resp.StatusCode)
+			}
+			if raw, ok := envelope["hasNext"]; ok {
+				if err := json.Unmarshal(raw, &hasNext); err != nil {
+					return nil, false, fmt.Errorf("%s: the HTTP %d answer's \"hasNext\" is %s, not true or false", op, resp.StatusCode, pipeline.Snippet(raw, 40))
+				}
 			}
 		}
 	}
 	var streams []Stream
 	if err := json.Unmarshal(list, &streams); err != nil {
-		return nil, fmt.Errorf("%s: the HTTP %d answer does not hold a valid list of streams: %w", op, resp.StatusCode, err)
+		return nil, false, fmt.Errorf("%s: the HTTP %d answer does not hold a valid list of streams: %w", op, resp.StatusCode, err)
 	}
-	return streams, nil
+	return streams, hasNext, nil
 }

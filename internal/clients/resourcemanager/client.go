@@ -262,7 +262,7 @@ func (c *Client) nextLink(link string) (string, error) {
 	if !u.IsAbs() {
 		u = c.endpoint.ResolveReference(u)
 	}
-	if !strings.EqualFold(u.Scheme, c.endpoint.Scheme) || !strings.EqualFold(u.Host, c.endpoint.Host) {
+	if !sameOrigin(u, c.endpoint) {
 		return "", fmt.Errorf("refusing to follow nextLink to %s://%s, which is not the Resource Manager endpoint %s", u.Scheme, u.Host, c.endpoint.Redacted())
 	}
 	query := u.Query()
@@ -271,6 +271,27 @@ func (c *Client) nextLink(link string) (string, error) {
 		u.RawQuery = query.Encode()
 	}
 	return u.String(), nil
+}
+
+// sameOrigin reports whether two absolute URLs have the same scheme, host and port, where a URL
+// without a port has its scheme's default one: some Resource Manager providers write nextLink as
+// https://management.azure.com:443/..., which is the endpoint https://management.azure.com.
+func sameOrigin(a, b *url.URL) bool {
+	return strings.EqualFold(a.Scheme, b.Scheme) && strings.EqualFold(a.Hostname(), b.Hostname()) && portOf(a) == portOf(b)
+}
+
+// portOf returns the port of an absolute URL, or its scheme's default port when it names none.
+func portOf(u *url.URL) string {
+	if port := u.Port(); port != "" {
+		return port
+	}
+	switch strings.ToLower(u.Scheme) {
+	case "https":
+		return "443"
+	case "http":
+		return "80"
+	}
+	return ""
 }
 
 // url returns the absolute request URL of an escaped path.

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -236,6 +237,59 @@ func TestListDataConnectorsRefusesBadNextLinks(t *testing.T) {
 			}
 			if n := len(s.Requests()); n != 1 {
 				t.Errorf("server got %d requests, want 1", n)
+			}
+		})
+	}
+}
+
+// TestListDataConnectorsDefaultPort follows a nextLink that names the scheme's default port, as some
+// Resource Manager providers write it (https://management.azure.com:443/...), while still refusing
+// another port of the same host.
+func TestListDataConnectorsDefaultPort(t *testing.T) {
+	tests := []struct {
+		name, endpoint, next string
+		wantErr              string
+	}{
+		{name: "link with :443", endpoint: "https://management.test.example", next: "https://management.test.example:443"},
+		{name: "endpoint with :443", endpoint: "https://management.test.example:443", next: "https://MANAGEMENT.test.example"},
+		{name: "link with another port", endpoint: "https://management.test.example", next: "https://management.test.example:8443",
+			wantErr: "refusing to follow nextLink to https://management.test.example:8443"},
+		{name: "link over http", endpoint: "https://management.test.example", next: "http://management.test.example:443",
+			wantErr: "refusing to follow nextLink to http://management.test.example:443"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			replay := &clienttest.Replay{T: t, MaxRequests: 3, Answer: func(n int, req *http.Request) (int, http.Header, []byte) {
+				page := map[string]any{"value": []any{map[string]any{"name": fmt.Sprint("c", n), "kind": "Office365", "properties": map[string]any{}}}}
+				if n == 0 {
+					page["nextLink"] = tt.next + req.URL.Path + "?api-version=2024-03-01&$skipToken=p2"
+				}
+				body, _ := json.Marshal(page)
+				return http.StatusOK, http.Header{"Content-Type": {"application/json"}}, body
+			}}
+			c, err := resourcemanager.NewClient(&clienttest.Credential{Token: testToken}, &arm.ClientOptions{ClientOptions: policy.ClientOptions{
+				Cloud: cloud.Configuration{
+					ActiveDirectoryAuthorityHost: "https://login.test.example/",
+					Services:                     map[cloud.ServiceName]cloud.ServiceConfiguration{cloud.ResourceManager: {Endpoint: tt.endpoint, Audience: testAudience}},
+				},
+				Transport: replay,
+			}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			list, err := c.ListDataConnectors(context.Background(), testWorkspace)
+			switch {
+			case tt.wantErr == "" && (err != nil || len(list) != 2):
+				t.Fatalf("ListDataConnectors = %d connectors, %v; want both pages", len(list), err)
+			case tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)):
+				t.Fatalf("ListDataConnectors error %v, want one containing %q", err, tt.wantErr)
+			}
+			if tt.wantErr == "" {
+				if got := replay.Requests()[1].URL; !strings.EqualFold(got.Scheme+"://"+got.Host, tt.next) {
+					t.Errorf("the second page was asked of %s, want the nextLink's %s", got, tt.next)
+				}
+			} else if n := len(replay.Requests()); n != 1 {
+				t.Errorf("the client sent %d requests, want 1: the refused link must not be followed", n)
 			}
 		})
 	}

@@ -228,6 +228,37 @@ func (e *Engine) Create(ctx context.Context, d Desired) (o Observed, written boo
 	return o, !errors.As(err, &exists), err
 }
 
+// Update observes both halves and converges them to d. When the connector is gone and the workspace
+// holds another MicrosoftCloudAppSecurity connector, it stops with an [*OtherConnectorError] instead of
+// sending a write that Sentinel refuses. observed reports whether the first observation succeeded.
+func (e *Engine) Update(ctx context.Context, d Desired) (o Observed, observed bool, err error) {
+	if o, err = e.Observe(ctx); err != nil {
+		return o, false, err
+	}
+	if o.Connector == nil {
+		if err := e.checkConnectorSlot(ctx); err != nil {
+			return o, true, err
+		}
+	}
+	o, err = e.Converge(ctx, d, o)
+	return o, true, err
+}
+
+// checkConnectorSlot returns an [*OtherConnectorError] when the workspace holds a MicrosoftCloudAppSecurity
+// connector other than the resource's.
+func (e *Engine) checkConnectorSlot(ctx context.Context) error {
+	connectors, err := e.Connectors.ListDataConnectors(ctx, e.Workspace)
+	if err != nil {
+		return &StepError{Step: "Listing the workspace's data connectors", Err: err}
+	}
+	for _, dc := range connectors {
+		if strings.EqualFold(dc.Kind, resourcemanager.KindCloudAppSecurity) && !strings.EqualFold(dc.Name, e.Connector.Name) {
+			return &OtherConnectorError{Connector: e.Connector, Other: dc.ID, OtherName: dc.Name}
+		}
+	}
+	return nil
+}
+
 // Converge creates or updates whichever half differs from d and leaves alone what already matches. In
 // manage mode the agent comes first, as in the portal's wizard; in observe mode only the connector is
 // written, and an agent that must change ends in a [*PortalStepsError] after the connector converged.

@@ -779,6 +779,44 @@ func TestConverge(t *testing.T) {
 	}
 }
 
+// TestUpdate: the connector gone and another Cloud Apps connector in the workspace (made in the portal)
+// ends the update before any write; without one, the update converges.
+func TestUpdate(t *testing.T) {
+	other := *connector(tenantID, true, true)
+	other.ID, other.Name = workspaceS+"/providers/Microsoft.SecurityInsights/dataConnectors/portal-made", "portal-made"
+	aad := resourcemanager.DataConnector{ID: workspaceS + "/providers/Microsoft.SecurityInsights/dataConnectors/aad", Name: "aad", Kind: "AzureActiveDirectory"}
+
+	s := newServices()
+	s.agents = []cloudapps.Agent{sentinelAgent(true)}
+	s.connectors = []resourcemanager.DataConnector{aad, other}
+	_, observed, err := engine(s, ModeManage).Update(context.Background(), all)
+	checkCalls(t, s, "GetDataConnector", "FindSentinelAgent", "ListDataConnectors")
+	e := checkErr[*OtherConnectorError](t, err)
+	if !observed || e.Other != other.ID || e.OtherName != "portal-made" || !strings.Contains(e.Error(), "is gone") || !strings.Contains(e.Error(), other.ID) {
+		t.Errorf("Update = %v, observed %v", e, observed)
+	}
+
+	s = newServices()
+	s.agents = []cloudapps.Agent{sentinelAgent(true)}
+	s.connectors = []resourcemanager.DataConnector{aad}
+	o, observed, err := engine(s, ModeManage).Update(context.Background(), all)
+	checkCalls(t, s, "GetDataConnector", "FindSentinelAgent", "ListDataConnectors", "PutDataConnector")
+	if err != nil || !observed || o.Connector == nil {
+		t.Errorf("Update = %+v, %v, %v", o, observed, err)
+	}
+
+	s = newServices()
+	s.fail["ListDataConnectors"] = armError(503)
+	if _, _, err := engine(s, ModeManage).Update(context.Background(), all); checkErr[*StepError](t, err).Step != "Listing the workspace's data connectors" {
+		t.Error(err)
+	}
+	s = newServices()
+	s.fail["GetDataConnector"] = armError(503)
+	if _, observed, err := engine(s, ModeManage).Update(context.Background(), all); observed || err == nil {
+		t.Errorf("Update = %v, %v; want the failed observation", observed, err)
+	}
+}
+
 func TestAfterFailure(t *testing.T) {
 	s := newServices()
 	s.agents = []cloudapps.Agent{sentinelAgent(true)}

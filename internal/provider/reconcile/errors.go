@@ -38,6 +38,22 @@ func (e *WrongKindError) Error() string {
 	return fmt.Sprintf("the data connector %s is of kind %q, not %q", e.Connector, e.Kind, resourcemanager.KindCloudAppSecurity)
 }
 
+// OtherConnectorError reports that the connector the resource tracks is gone and the workspace holds
+// another MicrosoftCloudAppSecurity connector. Sentinel allows one connector of a kind and context per
+// workspace: it refuses a second one under another name with HTTP 400 ("there are two connectors with
+// different names and the same kind and context id", reported for other kinds in
+// Azure/Azure-Sentinel#15075), so writing the resource's connector is bound to fail.
+type OtherConnectorError struct {
+	Connector resourcemanager.DataConnectorID
+	// Other is the other connector's ARM id, and OtherName its name.
+	Other, OtherName string
+}
+
+func (e *OtherConnectorError) Error() string {
+	return fmt.Sprintf("the data connector %s is gone, and the workspace now has another Microsoft Defender for Cloud Apps data "+
+		"connector, %s; Microsoft Sentinel allows one such connector per workspace", e.Connector, e.Other)
+}
+
 // ExistsError reports that the integration already exists outside the state: a Sentinel agent, a
 // MicrosoftCloudAppSecurity connector, or both, found before creating, or a Sentinel agent that the
 // service reported (409) while the engine created one.
