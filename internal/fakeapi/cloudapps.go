@@ -82,7 +82,7 @@ func (s *Server) handleCloudApps(r *http.Request, body []byte, name, path string
 	case (path == "/api/v1/agents/siem" || strings.HasPrefix(path, "/api/v1/agents/siem/")) && t.siemRoute == SIEMRouteAbsent:
 		return detail(http.StatusNotFound, "Not found: the Cloud Apps API has no endpoint %s.", path)
 	case (path == "/api/v1/agents/siem" || strings.HasPrefix(path, "/api/v1/agents/siem/")) && t.siemRoute == SIEMRouteReadOnly &&
-		!(path == "/api/v1/agents/siem" && r.Method == http.MethodGet):
+		(path != "/api/v1/agents/siem" || r.Method != http.MethodGet):
 		return methodNotAllowed(r)
 	case path == "/api/v1/agents/siem":
 		switch r.Method {

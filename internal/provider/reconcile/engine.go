@@ -325,7 +325,7 @@ func (e *Engine) convergeConnector(ctx context.Context, d Desired, o Observed) (
 // [*PortalStepsError] with the steps that make it match.
 func (e *Engine) CheckAgent(ctx context.Context, d Desired, o Observed) error {
 	if o.AgentUnreadable != nil || (o.Agent != nil && AgentMatches(o.Agent, d)) {
-		return nil
+		return nil //nolint:nilerr // An agent list that cannot be read leaves the agent unknown, not wrong; the caller warns.
 	}
 	steps := &PortalStepsError{Desired: d, Agent: o.Agent}
 	if d.Discovery && d.Streams != nil {

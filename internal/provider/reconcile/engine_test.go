@@ -169,14 +169,14 @@ func cloudAppsError(status int) error {
 	return &cloudapps.Error{Service: cloudapps.ServiceName, Operation: "test", StatusCode: status, Message: "answer"}
 }
 
-// timeout is what a client returns when the time allowed ran out: not a refusal.
-var timeout = fmt.Errorf("test: the time allowed ran out: %w", context.DeadlineExceeded)
+// errTimeout is what a client returns when the time allowed ran out: not a refusal.
+var errTimeout = fmt.Errorf("test: the time allowed ran out: %w", context.DeadlineExceeded)
 
-// unexpectedAnswer is a success answer the Cloud Apps client could not read.
-var unexpectedAnswer = fmt.Errorf("test: %w", cloudapps.ErrUnexpectedAnswer)
+// errUnexpected is a success answer the Cloud Apps client could not read.
+var errUnexpected = fmt.Errorf("test: %w", cloudapps.ErrUnexpectedAnswer)
 
-func connector(tenant string, alerts, discovery bool) *resourcemanager.DataConnector {
-	dc := resourcemanager.NewCloudAppSecurityConnector(tenant, alerts, discovery)
+func connector(tenant string, discovery bool) *resourcemanager.DataConnector {
+	dc := resourcemanager.NewCloudAppSecurityConnector(tenant, true, discovery)
 	dc.ID = connectorID().String()
 	dc.Name = connectorID().Name
 	return &dc
@@ -238,13 +238,13 @@ func TestObserve(t *testing.T) {
 		wantCallsFn func(*services) []string
 	}{
 		{name: "both halves", setup: func(s *services) {
-			s.connector = connector(tenantID, true, true)
+			s.connector = connector(tenantID, true)
 			s.agents = []cloudapps.Agent{genericAgent(), sentinelAgent(true)}
 		}, wantAgent: true, wantConn: true},
 		{name: "both halves gone", setup: func(*services) {}},
 		{name: "connector gone", setup: func(s *services) { s.agents = []cloudapps.Agent{sentinelAgent(true)} }, wantAgent: true},
 		{name: "agent gone, a generic agent present", setup: func(s *services) {
-			s.connector = connector(tenantID, true, true)
+			s.connector = connector(tenantID, true)
 			s.agents = []cloudapps.Agent{genericAgent()}
 		}, wantConn: true},
 		{name: "connector of another kind", setup: func(s *services) {
@@ -276,16 +276,16 @@ func TestObserve(t *testing.T) {
 				t.Errorf("error %v", e)
 			}
 		}},
-		{name: "manage: agent list not understood", setup: func(s *services) { s.fail["FindSentinelAgent"] = unexpectedAnswer }, wantErr: func(t *testing.T, err error) {
+		{name: "manage: agent list not understood", setup: func(s *services) { s.fail["FindSentinelAgent"] = errUnexpected }, wantErr: func(t *testing.T, err error) {
 			if e := checkErr[*AgentRouteError](t, err); e.StatusCode != 0 {
 				t.Errorf("error %v", e)
 			}
 		}},
 		{name: "observe: agent route absent", mode: ModeObserve, setup: func(s *services) {
-			s.connector = connector(tenantID, true, true)
+			s.connector = connector(tenantID, true)
 			s.fail["FindSentinelAgent"] = cloudAppsError(405)
 		}, wantConn: true, unreadable: true},
-		{name: "observe: agent list fails", mode: ModeObserve, setup: func(s *services) { s.fail["FindSentinelAgent"] = timeout }, wantErr: func(t *testing.T, err error) {
+		{name: "observe: agent list fails", mode: ModeObserve, setup: func(s *services) { s.fail["FindSentinelAgent"] = errTimeout }, wantErr: func(t *testing.T, err error) {
 			if !errors.Is(err, context.DeadlineExceeded) {
 				t.Errorf("error %v", err)
 			}
@@ -392,7 +392,7 @@ func TestCreate(t *testing.T) {
 		{
 			name: "onboarding state unreadable", desired: all, wantCalls: []string{"GetWorkspace", "SentinelOnboarded"},
 			setup: func(s *services) { s.fail["SentinelOnboarded"] = armError(403) },
-			check: func(t *testing.T, _ *services, _ Observed, err error) { checkErr[*StepError](t, err) },
+			check: func(t *testing.T, _ *services, _ Observed, err error) { _ = checkErr[*StepError](t, err) },
 		},
 		{
 			name: "manage: the agent exists", desired: all, wantCalls: prereqs,
@@ -407,7 +407,7 @@ func TestCreate(t *testing.T) {
 		{
 			name: "the connector exists under another name", desired: all, wantCalls: prereqs,
 			setup: func(s *services) {
-				other := connector(tenantID, true, false)
+				other := connector(tenantID, false)
 				other.ID, other.Name = workspaceS+"/providers/Microsoft.SecurityInsights/dataConnectors/portal", "portal"
 				s.connectors = []resourcemanager.DataConnector{*other}
 				s.agents = []cloudapps.Agent{sentinelAgent(true)}
@@ -422,7 +422,7 @@ func TestCreate(t *testing.T) {
 		{
 			name: "observe: only the connector counts as existing", mode: ModeObserve, desired: all, wantCalls: prereqs,
 			setup: func(s *services) {
-				s.connector = connector(tenantID, true, true)
+				s.connector = connector(tenantID, true)
 				s.agents = []cloudapps.Agent{sentinelAgent(true)}
 			},
 			check: func(t *testing.T, _ *services, _ Observed, err error) {
@@ -445,7 +445,7 @@ func TestCreate(t *testing.T) {
 		{
 			name: "connectors unlistable", desired: all, wantCalls: prereqs,
 			setup: func(s *services) { s.fail["ListDataConnectors"] = armError(503) },
-			check: func(t *testing.T, _ *services, _ Observed, err error) { checkErr[*StepError](t, err) },
+			check: func(t *testing.T, _ *services, _ Observed, err error) { _ = checkErr[*StepError](t, err) },
 		},
 		{
 			name: "agents unlistable", desired: all, wantCalls: prereqs[:3],
@@ -459,7 +459,7 @@ func TestCreate(t *testing.T) {
 		{
 			name: "manage: agent route absent", desired: all, wantCalls: prereqs[:3],
 			setup: func(s *services) { s.fail["FindSentinelAgent"] = cloudAppsError(404) },
-			check: func(t *testing.T, _ *services, _ Observed, err error) { checkErr[*AgentRouteError](t, err) },
+			check: func(t *testing.T, _ *services, _ Observed, err error) { _ = checkErr[*AgentRouteError](t, err) },
 		},
 		{
 			name: "unknown stream", desired: Desired{TenantID: tenantID, Alerts: true, Discovery: true, Streams: []string{streamA, "5a4a1e4f5e0c2d0001f3e1ff"}},
@@ -514,7 +514,7 @@ func TestCreate(t *testing.T) {
 		{
 			name: "manage: agent write times out", desired: all, wantWritten: true,
 			wantCalls: append(slices.Clone(prereqs), "CreateAgent"),
-			setup:     func(s *services) { s.fail["CreateAgent"] = timeout },
+			setup:     func(s *services) { s.fail["CreateAgent"] = errTimeout },
 			check: func(t *testing.T, _ *services, _ Observed, err error) {
 				if !MayHaveActed(err) {
 					t.Errorf("a timeout %v reads as not carried out", err)
@@ -524,7 +524,7 @@ func TestCreate(t *testing.T) {
 		{
 			name: "manage: agent write answer not understood", desired: all, wantWritten: true,
 			wantCalls: append(slices.Clone(prereqs), "CreateAgent"),
-			setup:     func(s *services) { s.fail["CreateAgent"] = unexpectedAnswer },
+			setup:     func(s *services) { s.fail["CreateAgent"] = errUnexpected },
 			check: func(t *testing.T, _ *services, _ Observed, err error) {
 				if e := checkErr[*AgentRouteError](t, err); e.StatusCode != 0 || !MayHaveActed(err) {
 					t.Errorf("error %v", e)
@@ -584,7 +584,7 @@ func TestCreate(t *testing.T) {
 			wantCalls: append(slices.Clone(prereqs), "ListStreams"),
 			check: func(t *testing.T, _ *services, _ Observed, err error) {
 				// The tenant lists no streams at all: the stream check refuses the id.
-				checkErr[*UnknownStreamsError](t, err)
+				_ = checkErr[*UnknownStreamsError](t, err)
 			},
 		},
 		{
@@ -635,14 +635,14 @@ func TestConverge(t *testing.T) {
 		{
 			name: "manage: all converged", desired: all, wantCalls: nil,
 			setup: func(s *services) {
-				s.connector = connector(strings.ToUpper(tenantID), true, true)
+				s.connector = connector(strings.ToUpper(tenantID), true)
 				s.agents = []cloudapps.Agent{sentinelAgent(true)}
 			},
 		},
 		{
 			name: "manage: both halves edited", desired: streams,
 			setup: func(s *services) {
-				s.connector = connector(tenantID, true, false)
+				s.connector = connector(tenantID, false)
 				s.agents = []cloudapps.Agent{genericAgent(), sentinelAgent(false)}
 			},
 			wantCalls: []string{"UpdateAgent:" + agentID, "PutDataConnector"},
@@ -657,7 +657,7 @@ func TestConverge(t *testing.T) {
 		},
 		{
 			name: "manage: agent gone", desired: all,
-			setup:     func(s *services) { s.connector = connector(tenantID, true, true) },
+			setup:     func(s *services) { s.connector = connector(tenantID, true) },
 			wantCalls: []string{"CreateAgent"},
 		},
 		{
@@ -668,7 +668,7 @@ func TestConverge(t *testing.T) {
 		{
 			name: "manage: connector of another tenant", desired: all,
 			setup: func(s *services) {
-				s.connector = connector("c50d5e64-456e-44eb-a8b2-4badb6380e06", true, true)
+				s.connector = connector("c50d5e64-456e-44eb-a8b2-4badb6380e06", true)
 				s.agents = []cloudapps.Agent{sentinelAgent(true)}
 			},
 			wantCalls: []string{"PutDataConnector"},
@@ -676,7 +676,7 @@ func TestConverge(t *testing.T) {
 		{
 			name: "manage: agent update not accepted (501)", desired: streams,
 			setup: func(s *services) {
-				s.connector = connector(tenantID, true, true)
+				s.connector = connector(tenantID, true)
 				s.agents = []cloudapps.Agent{sentinelAgent(true)}
 				s.fail["UpdateAgent:"+agentID] = cloudAppsError(501)
 			},
@@ -716,7 +716,7 @@ func TestConverge(t *testing.T) {
 		{
 			name: "observe: connector converges, then the portal steps", mode: ModeObserve, desired: streams,
 			setup: func(s *services) {
-				s.connector = connector(tenantID, true, true)
+				s.connector = connector(tenantID, true)
 				s.agents = []cloudapps.Agent{sentinelAgent(true, streamA)}
 			},
 			wantCalls: []string{"PutDataConnector", "ListStreams"},
@@ -729,7 +729,7 @@ func TestConverge(t *testing.T) {
 		},
 		{
 			name: "observe: agent gone, connector converged", mode: ModeObserve, desired: all,
-			setup:     func(s *services) { s.connector = connector(tenantID, true, true) },
+			setup:     func(s *services) { s.connector = connector(tenantID, true) },
 			wantCalls: nil,
 			check: func(t *testing.T, _ *services, _ Observed, err error) {
 				if e := checkErr[*PortalStepsError](t, err); e.Agent != nil {
@@ -782,7 +782,7 @@ func TestConverge(t *testing.T) {
 // TestUpdate: the connector gone and another Cloud Apps connector in the workspace (made in the portal)
 // ends the update before any write; without one, the update converges.
 func TestUpdate(t *testing.T) {
-	other := *connector(tenantID, true, true)
+	other := *connector(tenantID, true)
 	other.ID, other.Name = workspaceS+"/providers/Microsoft.SecurityInsights/dataConnectors/portal-made", "portal-made"
 	aad := resourcemanager.DataConnector{ID: workspaceS + "/providers/Microsoft.SecurityInsights/dataConnectors/aad", Name: "aad", Kind: "AzureActiveDirectory"}
 
@@ -820,7 +820,7 @@ func TestUpdate(t *testing.T) {
 func TestAfterFailure(t *testing.T) {
 	s := newServices()
 	s.agents = []cloudapps.Agent{sentinelAgent(true)}
-	partial := Observed{Connector: connector(tenantID, true, true)}
+	partial := Observed{Connector: connector(tenantID, true)}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel() // Terraform is stopping: the look still happens, on a context of its own.
 	o, fresh := engine(s, ModeManage).AfterFailure(ctx, partial)
@@ -845,7 +845,7 @@ func TestDelete(t *testing.T) {
 		wantStep      string
 	}{
 		{name: "manage: both", agentID: agentID, setup: func(s *services) {
-			s.connector = connector(tenantID, true, true)
+			s.connector = connector(tenantID, true)
 			s.agents = []cloudapps.Agent{genericAgent(), sentinelAgent(true)}
 		}, wantCalls: []string{"DeleteDataConnector", "DeleteAgent:" + agentID}},
 		{name: "manage: both already gone", agentID: agentID, wantCalls: []string{"DeleteDataConnector", "DeleteAgent:" + agentID}},
@@ -855,7 +855,7 @@ func TestDelete(t *testing.T) {
 		{name: "manage: agent delete not accepted", agentID: agentID, setup: func(s *services) { s.fail["DeleteAgent:"+agentID] = cloudAppsError(405) },
 			wantCalls: []string{"DeleteDataConnector", "DeleteAgent:" + agentID}, wantStep: "Deleting the Sentinel SIEM agent in Defender for Cloud Apps"},
 		{name: "observe: the agent is left", mode: ModeObserve, agentID: agentID, setup: func(s *services) {
-			s.connector = connector(tenantID, true, true)
+			s.connector = connector(tenantID, true)
 			s.agents = []cloudapps.Agent{sentinelAgent(true)}
 		}, wantCalls: []string{"DeleteDataConnector"}, wantAgentLeft: true},
 	}
@@ -887,7 +887,7 @@ func TestDelete(t *testing.T) {
 				t.Errorf("error %v", e)
 			}
 			if mode == ModeManage && strings.Contains(tt.wantStep, "agent") {
-				checkErr[*AgentRouteError](t, err)
+				_ = checkErr[*AgentRouteError](t, err)
 			}
 		})
 	}
