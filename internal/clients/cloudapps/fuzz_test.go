@@ -168,15 +168,11 @@ func FuzzListAgents(f *testing.F) {
 			if skip := req.URL.Query().Get("skip"); skip != strconv.Itoa(received) {
 				t.Fatalf("request %d asked for skip=%s after receiving %d agents", i, skip, received)
 			}
-			var page struct {
-				Data []json.RawMessage `json:"data"`
-			}
 			body := first
 			if i > 0 {
 				body = next
 			}
-			_ = json.Unmarshal(body, &page)
-			received += len(page.Data)
+			received += agentsIn(body)
 		}
 		if err != nil {
 			clienttest.CheckErrorText(t, err, maxErrorText)
@@ -186,6 +182,27 @@ func FuzzListAgents(f *testing.F) {
 			t.Fatalf("ListAgents returned %d agents out of %d received", len(agents), received)
 		}
 	})
+}
+
+// agentsIn counts the agents of a page in the envelopes the client reads: a bare array, else "data",
+// else "agents".
+func agentsIn(body []byte) int {
+	var list []json.RawMessage
+	if json.Unmarshal(body, &list) == nil {
+		return len(list)
+	}
+	var page struct {
+		Data   *[]json.RawMessage `json:"data"`
+		Agents *[]json.RawMessage `json:"agents"`
+	}
+	_ = json.Unmarshal(body, &page)
+	switch {
+	case page.Data != nil:
+		return len(*page.Data)
+	case page.Agents != nil:
+		return len(*page.Agents)
+	}
+	return 0
 }
 
 // TestListAgentsGivesUpOnEndlessPages answers every page with new agents and more to come: the client

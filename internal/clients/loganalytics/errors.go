@@ -46,22 +46,10 @@ func (e *Error) Error() string {
 	return e.Operation + " of workspace " + e.Workspace + ": " + e.Detail()
 }
 
-// Detail describes the answer alone: "HTTP <status> <code>: <message> (<inner>)".
+// Detail describes the answer alone: "HTTP <status> <code>: <message> (<inner>)", in the words of
+// the clients' common error.
 func (e *Error) Detail() string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "HTTP %d", e.StatusCode)
-	if e.Code != "" {
-		b.WriteString(" " + e.Code)
-	} else if text := http.StatusText(e.StatusCode); text != "" {
-		b.WriteString(" " + text)
-	}
-	if e.Message != "" {
-		b.WriteString(": " + e.Message)
-	}
-	if e.Inner != "" {
-		b.WriteString(" (" + e.Inner + ")")
-	}
-	return b.String()
+	return e.response().Detail()
 }
 
 // response returns the answer as the clients' common error, which a [pipeline.SendError] quotes as
