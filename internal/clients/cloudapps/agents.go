@@ -19,10 +19,6 @@ const AgentTypeSentinel = "sentinel"
 
 const agentsPath = "/api/v1/agents/siem/"
 
-// maxAgentPages bounds the pages of one listing. A tenant has at most a handful of SIEM agents, so a
-// service that reports more after this many pages would keep the provider paging forever.
-const maxAgentPages = 100
-
 // Agent is a SIEM agent.
 type Agent struct {
 	// ID is the agent's id, 24 hexadecimal characters (read-only).
@@ -119,39 +115,20 @@ func (p *agentPage) UnmarshalJSON(data []byte) error {
 // with skip and limit=100 while the service reports more.
 func (c *Client) ListAgents(ctx context.Context) ([]Agent, error) {
 	const op = "listing SIEM agents"
-	var all []Agent
-	seen := map[string]bool{}
-	for skip, pages := 0, 0; ; pages++ {
-		if pages == maxAgentPages {
-			return nil, fmt.Errorf("%s: the service still reported more agents after %d pages (%d agents), where a tenant has at most a few; try again later", op, pages, len(all))
-		}
-		query := url.Values{"skip": {fmt.Sprint(skip)}, "limit": {fmt.Sprint(pageSize)}}
-		resp, err := c.send(ctx, op, http.MethodGet, agentsPath+"?"+query.Encode(), nil, http.StatusOK)
+	return listAll(op, "agent", func(a Agent) string { return a.ID }, func(query string) ([]Agent, bool, error) {
+		resp, err := c.send(ctx, op, http.MethodGet, agentsPath+"?"+query, nil, http.StatusOK)
 		if err != nil {
-			return nil, err
+			return nil, false, err
 		}
 		var page agentPage
 		if err := pipeline.DecodeJSON(op, resp, &page); err != nil {
-			return nil, unexpectedAnswer{err}
+			return nil, false, unexpectedAnswer{err}
 		}
 		if page.NoList {
-			return nil, unexpectedAnswer{fmt.Errorf("%s: the HTTP %d answer holds no agent list; expected {\"data\": [...]}, {\"agents\": [...]} or an array", op, resp.StatusCode)}
+			return nil, false, unexpectedAnswer{fmt.Errorf("%s: the HTTP %d answer holds no agent list; expected {\"data\": [...]}, {\"agents\": [...]} or an array", op, resp.StatusCode)}
 		}
-		for _, a := range page.Agents {
-			if seen[a.ID] {
-				return nil, fmt.Errorf("%s: the page at skip %d repeats agent %q of an earlier page, so the list would never end; try again later", op, skip, a.ID)
-			}
-			seen[a.ID] = true
-		}
-		all = append(all, page.Agents...)
-		if !page.HasNext {
-			return all, nil
-		}
-		if len(page.Agents) == 0 {
-			return nil, fmt.Errorf("%s: the service reported more agents after %d but sent an empty page", op, skip)
-		}
-		skip += len(page.Agents)
-	}
+		return page.Agents, page.HasNext, nil
+	})
 }
 
 // CreateAgent creates a SIEM agent from a's writable fields and returns the

@@ -32,6 +32,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -219,6 +220,42 @@ func (c *Client) withoutAmbiguousRetries(ctx context.Context) context.Context {
 		return err == nil && resp.StatusCode == http.StatusTooManyRequests
 	}
 	return policy.WithRetryOptions(ctx, retry)
+}
+
+// maxPages bounds the pages of one listing: 10,000 items, far more than a tenant has of streams or
+// SIEM agents, so that a service that keeps reporting more cannot keep the provider paging forever.
+const maxPages = 100
+
+// listAll pages through a list of the items named noun, with skip and limit=100 while the service
+// reports more: page fetches the page of a query and says whether more follow. It stops with an error,
+// instead of paging forever, when a page repeats an item of an earlier one (by id), when the service
+// reports more after an empty page, and after maxPages pages.
+func listAll[T any](op, noun string, id func(T) string, page func(query string) ([]T, bool, error)) ([]T, error) {
+	var all []T
+	seen := map[string]bool{}
+	for skip, pages := 0, 0; ; pages++ {
+		if pages == maxPages {
+			return nil, fmt.Errorf("%s: the service still reported more %ss after %d pages (%d %ss); try again later", op, noun, pages, len(all), noun)
+		}
+		items, hasNext, err := page(url.Values{"skip": {strconv.Itoa(skip)}, "limit": {strconv.Itoa(pageSize)}}.Encode())
+		if err != nil {
+			return nil, err
+		}
+		for _, item := range items {
+			if key := id(item); key != "" && seen[key] {
+				return nil, fmt.Errorf("%s: the page at skip %d repeats %s %q of an earlier page, so the list would never end; try again later", op, skip, noun, key)
+			}
+			seen[id(item)] = true
+		}
+		all = append(all, items...)
+		if !hasNext {
+			return all, nil
+		}
+		if len(items) == 0 {
+			return nil, fmt.Errorf("%s: the service reported more %ss after %d but sent an empty page", op, noun, skip)
+		}
+		skip += len(items)
+	}
 }
 
 func validateAgentID(op, id string) error {

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"net/url"
 	"strconv"
 	"time"
 
@@ -109,10 +108,6 @@ func decodeTimestamp(field string, raw json.RawMessage) (*string, error) {
 	}
 }
 
-// maxStreamPages bounds the pages of one stream listing: 10,000 streams, far more than a tenant has,
-// so that a service that keeps reporting more cannot keep the provider paging forever.
-const maxStreamPages = 100
-
 const streamsPath = "/api/discovery/streams/"
 
 // ListStreams returns the tenant's discovery streams. It accepts the three
@@ -124,36 +119,11 @@ const streamsPath = "/api/discovery/streams/"
 // paging fields and hold the whole list.
 func (c *Client) ListStreams(ctx context.Context) ([]Stream, error) {
 	const op = "listing Cloud Discovery streams"
-	var all []Stream
-	seen := map[string]bool{}
-	for skip, pages := 0, 0; ; pages++ {
-		if pages == maxStreamPages {
-			return nil, fmt.Errorf("%s: the service still reported more streams after %d pages (%d streams); try again later", op, pages, len(all))
-		}
-		query := url.Values{"skip": {strconv.Itoa(skip)}, "limit": {strconv.Itoa(pageSize)}}
-		streams, hasNext, err := c.streamsPage(ctx, op, streamsPath+"?"+query.Encode())
-		if err != nil {
-			return nil, err
-		}
-		for _, st := range streams {
-			if st.ID != "" && seen[st.ID] {
-				return nil, fmt.Errorf("%s: the page at skip %d repeats stream %q of an earlier page, so the list would never end; try again later", op, skip, st.ID)
-			}
-			seen[st.ID] = true
-		}
-		all = append(all, streams...)
-		if !hasNext {
-			return all, nil
-		}
-		if len(streams) == 0 {
-			return nil, fmt.Errorf("%s: the service reported more streams after %d but sent an empty page", op, skip)
-		}
-		skip += len(streams)
-	}
+	return listAll(op, "stream", func(s Stream) string { return s.ID }, func(query string) ([]Stream, bool, error) {
+		return c.streamsPage(ctx, op, streamsPath+"?"+query)
+	})
 }
 
-// streamsPage asks for one page of streams and returns its streams and whether the service reports
-// more; only the {"total", "hasNext", "data"} envelope can report more.
 func (c *Client) streamsPage(ctx context.Context, op, path string) ([]Stream, bool, error) {
 	resp, err := c.send(ctx, op, http.MethodGet, path, nil, http.StatusOK)
 	if err != nil {
