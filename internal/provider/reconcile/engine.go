@@ -93,6 +93,22 @@ type Engine struct {
 	Workspace  resourcemanager.WorkspaceID
 	Connector  resourcemanager.DataConnectorID
 	Mode       Mode
+
+	// streams are the tenant's streams once listed: an engine serves one operation, and Cloud Apps
+	// allows few requests per minute, so the stream check and the portal steps share one listing.
+	streams []cloudapps.Stream
+}
+
+// listStreams lists the tenant's streams once per engine.
+func (e *Engine) listStreams(ctx context.Context) ([]cloudapps.Stream, error) {
+	if e.streams == nil {
+		streams, err := e.Agents.ListStreams(ctx)
+		if err != nil {
+			return nil, err
+		}
+		e.streams = append(make([]cloudapps.Stream, 0, len(streams)), streams...)
+	}
+	return e.streams, nil
 }
 
 // Observe reads both halves: the data connector by its id, the Sentinel agent by listing the tenant's
@@ -186,7 +202,7 @@ func (e *Engine) CheckStreams(ctx context.Context, d Desired) error {
 	if d.Streams == nil {
 		return nil
 	}
-	streams, err := e.Agents.ListStreams(ctx)
+	streams, err := e.listStreams(ctx)
 	if err != nil {
 		return &StepError{Step: "Listing discovery streams", Err: err}
 	}
@@ -331,7 +347,7 @@ func (e *Engine) CheckAgent(ctx context.Context, d Desired, o Observed) error {
 	if d.Discovery && d.Streams != nil {
 		// The portal's "Apply to" list shows stream names, not ids. Without the names the steps still
 		// give the ids.
-		if streams, err := e.Agents.ListStreams(ctx); err == nil {
+		if streams, err := e.listStreams(ctx); err == nil {
 			steps.StreamNames = make(map[string]string, len(streams))
 			for _, s := range streams {
 				steps.StreamNames[strings.ToLower(s.ID)] = s.DisplayName

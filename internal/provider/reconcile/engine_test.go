@@ -553,7 +553,7 @@ func TestCreate(t *testing.T) {
 		},
 		{
 			name: "observe: no agent yet: nothing is written", mode: ModeObserve, desired: withStreams,
-			wantCalls: append(slices.Clone(prereqs), "ListStreams", "ListStreams"),
+			wantCalls: append(slices.Clone(prereqs), "ListStreams"),
 			check: func(t *testing.T, s *services, _ Observed, err error) {
 				e := checkErr[*PortalStepsError](t, err)
 				if e.Agent != nil || !slices.Equal(e.Streams(), []string{`"Firewall" (` + streamA + `)`}) || s.connector != nil {
