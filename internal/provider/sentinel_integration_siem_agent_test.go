@@ -2,6 +2,7 @@ package provider
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
@@ -197,7 +198,7 @@ func TestAccSentinelIntegration_absentAgentRoute(t *testing.T) {
 // TestAccSentinelIntegration_readOnlyAgentRoute: an integration made in manage mode on a tenant whose
 // route later refuses writes (405). An update of the agent ends in the diagnostic and the resource keeps
 // its connector in the state; switching to observe (with the agent as the portal holds it) converges in
-// place, and the import block then finds nothing to change.
+// place.
 func TestAccSentinelIntegration_readOnlyAgentRoute(t *testing.T) {
 	t.Parallel()
 	f := newIntegrationFixture(t, "fabrikam")
@@ -248,4 +249,69 @@ func TestAccSentinelIntegration_readOnlyAgentRoute(t *testing.T) {
 			},
 		},
 	})
+}
+
+// TestAccSentinelIntegration_observeWarnings runs the Terraform CLI to read the warnings of observe
+// mode: an apply on a tenant whose agent list does not answer as modeled says that the Cloud Apps half
+// was not observed, and a destroy says that the portal's agent was left in place (and leaves it).
+func TestAccSentinelIntegration_observeWarnings(t *testing.T) {
+	terraformBinary(t)
+	t.Parallel()
+	srv := startFake(t, fakeapi.Options{})
+	config := func(info fakeapi.TenantInfo) string {
+		return `
+terraform {
+  required_providers {
+    mcas = {
+      source = "mcas-terraform/mcas"
+    }
+  }
+}
+` + providerBlock(srv, info, secretAuth(info)) + fmt.Sprintf(`
+resource "mcas_sentinel_integration" "test" {
+  workspace_id = %q
+  siem_agent   = "observe"
+}
+`, info.WorkspaceID)
+	}
+	expect := func(output, text string) {
+		t.Helper()
+		if !strings.Contains(output, text) {
+			t.Errorf("the output does not say %q:\n%s", text, output)
+		}
+	}
+
+	absent := tenantInfo(t, srv, "northwind")
+	if err := srv.SetSIEMRoute(absent.Name, fakeapi.SIEMRouteAbsent); err != nil {
+		t.Fatal(err)
+	}
+	d := newTerraformDir(t, inProcessFactory(WithTransport(srv.HTTPClient()), WithRetry(fastRetry)))
+	d.writeConfig(config(absent))
+	res := d.run("apply", "-auto-approve", "-json")
+	if res.failed() {
+		t.Fatalf("apply on a tenant without the agent route failed:\n%s", res.output)
+	}
+	expect(res.output, "The Cloud Apps half of the integration was not observed")
+	d.mustRun("destroy", "-auto-approve")
+
+	portal := tenantInfo(t, srv, "contoso")
+	if err := srv.SetSIEMRoute(portal.Name, fakeapi.SIEMRouteReadOnly); err != nil {
+		t.Fatal(err)
+	}
+	agent := fakeapi.Agent{ID: "64b7f1e2a3c4d5e6f7a8b9c0", AgentType: "sentinel", DisplayName: "Microsoft Sentinel", Alerts: true, DiscoveryLogsEnabled: true}
+	if err := srv.PutAgent(portal.Name, agent); err != nil {
+		t.Fatal(err)
+	}
+	d = newTerraformDir(t, inProcessFactory(WithTransport(srv.HTTPClient()), WithRetry(fastRetry)))
+	d.writeConfig(config(portal))
+	d.mustRun("apply", "-auto-approve")
+	res = d.run("destroy", "-auto-approve", "-json")
+	if res.failed() {
+		t.Fatalf("destroy in observe mode failed:\n%s", res.output)
+	}
+	expect(res.output, "The Sentinel SIEM agent was left in place")
+	expect(res.output, agent.ID)
+	if agents := srv.Agents(portal.Name); len(agents) != 1 || agents[0].ID != agent.ID {
+		t.Errorf("after destroy the tenant holds agents %+v, want the portal's one", agents)
+	}
 }
