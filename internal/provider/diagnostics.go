@@ -138,7 +138,11 @@ func integrationDiagnostic(summary string, err error) diag.Diagnostic {
 // to bring the integration under Terraform by importing it by importID.
 func alreadyIntegratedDiagnostic(what, importID string) diag.Diagnostic {
 	return diag.NewErrorDiagnostic("Microsoft Sentinel integration already exists",
-		what+" To manage it with Terraform, import it:\n\n  terraform import mcas_sentinel_integration.<name> "+importID+
-			"\n\nor add an import block:\n\n  import {\n    to = mcas_sentinel_integration.<name>\n    id = "+
-			fmt.Sprintf("%q", importID)+"\n  }\n\nthen plan and apply again.")
+		what+" To manage it with Terraform, import it"+importBy(importID)+"then plan and apply again.")
+}
+
+// importBy shows the two ways to import the integration by importID: the command and the block.
+func importBy(importID string) string {
+	return fmt.Sprintf(":\n\n  terraform import mcas_sentinel_integration.<name> %s\n\nor add an import block:\n\n"+
+		"  import {\n    to = mcas_sentinel_integration.<name>\n    id = %q\n  }\n\n", importID, importID)
 }

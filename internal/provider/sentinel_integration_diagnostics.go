@@ -52,10 +52,9 @@ func engineDiagnostic(summary string, err error, creating bool) diag.Diagnostics
 		diags.AddError(summary+": another Defender for Cloud Apps data connector exists",
 			fmt.Sprintf("%s, so the provider did not try to create it again. Either manage the existing connector with Terraform: set "+
 				"connector_name = %q, remove this resource from the state (terraform state rm mcas_sentinel_integration.<name>) and import "+
-				"it:\n\n  terraform import mcas_sentinel_integration.<name> %s\n\nor add an import block:\n\n  import {\n    to = "+
-				"mcas_sentinel_integration.<name>\n    id = %q\n  }\n\nOr delete that connector (on the workspace's Microsoft Sentinel data "+
-				"connector page, or with az sentinel data-connector delete) and apply again, which creates %s.",
-				capitalize(other.Error()), other.OtherName, other.Other, other.Other, other.Connector.Name))
+				"it%sOr delete that connector (on the workspace's Microsoft Sentinel data connector page, or with az sentinel "+
+				"data-connector delete) and apply again, which creates %s.",
+				capitalize(other.Error()), other.OtherName, importBy(other.Other), other.Connector.Name))
 	case errors.As(err, &steps):
 		diags.AddError(summaryOfPortalSteps(steps), portalSteps(steps, creating))
 	case errors.As(err, &route):
