@@ -356,14 +356,8 @@ func renderKQLTable(name string, t *kqlTable) map[string]any {
 
 // workspaceByCustomerID returns the workspace with a customer id and its tenant. The caller holds s.mu.
 func (s *Server) workspaceByCustomerID(customerID string) (*tenant, *workspace) {
-	for _, t := range s.tenants {
-		for _, ws := range t.workspaces {
-			if strings.EqualFold(ws.customerID, customerID) {
-				return t, ws
-			}
-		}
-	}
-	return nil, nil
+	ref := s.index.byCustomerID[strings.ToLower(customerID)]
+	return ref.tenant, ref.workspace
 }
 
 // admitLogAnalyticsQuery applies the per-user query rate and records an admitted query. The caller

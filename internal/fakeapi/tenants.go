@@ -22,12 +22,22 @@ type tenantIndex struct {
 	serviceConnections map[string]*tenant
 	// apiTokens maps legacy Cloud Apps API tokens (case-sensitive) to their tenant.
 	apiTokens map[string]*tenant
+	// byCustomerID maps workspace customer ids, the workspace GUIDs of the Log Analytics query API,
+	// to their workspace.
+	byCustomerID map[string]workspaceRef
+}
+
+// workspaceRef is a workspace with the tenant that owns it.
+type workspaceRef struct {
+	tenant    *tenant
+	workspace *workspace
 }
 
 func newTenantIndex() *tenantIndex {
 	return &tenantIndex{
 		byName: map[string]*tenant{}, byID: map[string]*tenant{}, byDomain: map[string]*tenant{}, bySubscription: map[string]*tenant{},
 		principals: map[string]*tenant{}, apps: map[string]*app{}, serviceConnections: map[string]*tenant{}, apiTokens: map[string]*tenant{},
+		byCustomerID: map[string]workspaceRef{},
 	}
 }
 
@@ -36,7 +46,7 @@ func (x *tenantIndex) clone() *tenantIndex {
 	return &tenantIndex{
 		byName: maps.Clone(x.byName), byID: maps.Clone(x.byID), byDomain: maps.Clone(x.byDomain), bySubscription: maps.Clone(x.bySubscription),
 		principals: maps.Clone(x.principals), apps: maps.Clone(x.apps), serviceConnections: maps.Clone(x.serviceConnections),
-		apiTokens: maps.Clone(x.apiTokens),
+		apiTokens: maps.Clone(x.apiTokens), byCustomerID: maps.Clone(x.byCustomerID),
 	}
 }
 
@@ -62,6 +72,20 @@ func (x *tenantIndex) add(t *tenant) error {
 			return fmt.Errorf("service connection %s already belongs to tenant %q", id, other.name)
 		}
 	}
+	seen := map[string]*workspace{}
+	for _, ws := range t.workspaces {
+		// A customer id names one workspace in all of Azure, since the query API addresses a
+		// workspace by it alone.
+		if other, ok := x.byCustomerID[ws.customerID]; ok {
+			return fmt.Errorf("tenant %q: workspace %q has customer id %s, which workspace %q of tenant %q already has; choose another customer_id or leave it empty for a random one",
+				t.name, ws.name, ws.customerID, other.workspace.name, other.tenant.name)
+		}
+		if other := seen[ws.customerID]; other != nil {
+			return fmt.Errorf("tenant %q: workspaces %q and %q have the same customer id %s; give each its own customer_id or leave them empty for random ones",
+				t.name, other.name, ws.name, ws.customerID)
+		}
+		seen[ws.customerID] = ws
+	}
 	x.byName[t.name], x.byID[t.id], x.byDomain[t.domain], x.bySubscription[t.subscriptionID] = t, t, t, t
 	for _, id := range t.principalIDs() {
 		x.principals[id] = t
@@ -71,6 +95,9 @@ func (x *tenantIndex) add(t *tenant) error {
 	}
 	for _, id := range t.serviceConnectionIDs() {
 		x.serviceConnections[id] = t
+	}
+	for _, ws := range t.workspaces {
+		x.byCustomerID[ws.customerID] = workspaceRef{tenant: t, workspace: ws}
 	}
 	for _, token := range t.apiTokens {
 		// A token shared by two tenants belongs to the first; the second cannot use it, as in the

@@ -228,3 +228,47 @@ func BenchmarkAddTenants500(b *testing.B) {
 		}
 	}
 }
+
+func TestWorkspaceCustomerIDsAreUnique(t *testing.T) {
+	t.Parallel()
+	s := startServer(t, Options{})
+	contoso := mustTenant(t, s, "contoso")
+	for _, bad := range [][]TenantSpec{
+		// The customer id of a workspace of another tenant.
+		{{Name: "taken", Workspaces: []WorkspaceSpec{{Name: "law-a", CustomerID: strings.ToUpper(contoso.WorkspaceCustomerID)}}}},
+		// Twice in one tenant.
+		{{Name: "twice", Workspaces: []WorkspaceSpec{
+			{Name: "law-a", CustomerID: "6f1c1d4e-5b8a-4c39-9d2e-0a7b3c4d5e6f"},
+			{Name: "law-b", CustomerID: "6f1c1d4e-5b8a-4c39-9d2e-0a7b3c4d5e6f"},
+		}}},
+		// Twice in one call.
+		{
+			{Name: "first", Workspaces: []WorkspaceSpec{{Name: "law-a", CustomerID: "7a2d3e4f-6c9b-4d40-8e3f-1b8c4d5e6f70"}}},
+			{Name: "second", Workspaces: []WorkspaceSpec{{Name: "law-a", CustomerID: "7a2d3e4f-6c9b-4d40-8e3f-1b8c4d5e6f70"}}},
+		},
+	} {
+		_, err := s.AddTenants(bad)
+		if err == nil || !strings.Contains(err.Error(), "customer id") {
+			t.Errorf("AddTenants(%+v) error = %v; want one about the customer id already used", bad, err)
+		}
+	}
+
+	// The index finds every workspace by its customer id, in any case, and nothing else.
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	checked := 0
+	for _, ten := range s.tenants {
+		for _, ws := range ten.workspaces {
+			checked++
+			if gotT, gotWS := s.workspaceByCustomerID(strings.ToUpper(ws.customerID)); gotT != ten || gotWS != ws {
+				t.Errorf("workspaceByCustomerID(%s) = %v, %v; want workspace %q of tenant %q", ws.customerID, gotT, gotWS, ws.name, ten.name)
+			}
+		}
+	}
+	if checked == 0 {
+		t.Fatal("the default world has no workspace to look up")
+	}
+	if gotT, gotWS := s.workspaceByCustomerID("00000000-0000-4000-8000-000000000000"); gotT != nil || gotWS != nil {
+		t.Errorf("workspaceByCustomerID(unknown) = %v, %v; want nothing", gotT, gotWS)
+	}
+}
