@@ -296,6 +296,7 @@ func (s *Server) handleARM(r *http.Request, claims *accessClaims) armResult {
 			return connectorNotFound(ws, rt.child)
 		}
 		delete(ws.connectors, strings.ToLower(rt.child))
+		t.observeIngestion(s.nowLocked())
 		return armResult{status: http.StatusOK}
 	default:
 		return s.putConnector(t, ws, rt.child, claims, apiVersion, body)
@@ -409,9 +410,11 @@ func (s *Server) putConnector(t *tenant, ws *workspace, name string, claims *acc
 	if existing == nil {
 		c := newDataConnector(name, body, claims.ObjectID, "Application", now)
 		ws.connectors[strings.ToLower(name)] = c
+		t.observeIngestion(s.nowLocked())
 		return armResult{status: http.StatusCreated, body: c.render(ws)}
 	}
 	existing.update(body, claims.ObjectID, "Application", now)
+	t.observeIngestion(s.nowLocked())
 	return armResult{status: http.StatusOK, body: existing.render(ws)}
 }
 

@@ -89,14 +89,14 @@ func (s *Server) handleCloudApps(r *http.Request, body []byte, name, path string
 		case http.MethodGet:
 			return t.listAgents(r)
 		case http.MethodPost:
-			return t.createAgent(body)
+			return t.createAgent(body, s.nowLocked())
 		}
 		return methodNotAllowed(r)
 	case strings.HasPrefix(path, "/api/v1/agents/siem/"):
 		id := strings.TrimPrefix(path, "/api/v1/agents/siem/")
 		switch r.Method {
 		case http.MethodGet, http.MethodPut, http.MethodDelete:
-			return t.agentByID(r.Method, body, id)
+			return t.agentByID(r.Method, body, id, s.nowLocked())
 		}
 		return methodNotAllowed(r)
 	}
@@ -381,8 +381,9 @@ func roleMissing() cloudAppsResult {
 		"You do not have permission to perform this action. Managing SIEM agents requires at least the Security Administrator role.")
 }
 
-// createAgent answers POST /api/v1/agents/siem/.
-func (t *tenant) createAgent(body []byte) cloudAppsResult {
+// createAgent answers POST /api/v1/agents/siem/; observed is the time of the fake's clock at which
+// the new agent starts forwarding data. The caller holds s.mu.
+func (t *tenant) createAgent(body []byte, observed time.Time) cloudAppsResult {
 	if !t.rolePresent {
 		return roleMissing()
 	}
@@ -411,11 +412,13 @@ func (t *tenant) createAgent(body []byte) cloudAppsResult {
 		return *bad
 	}
 	t.agents[a.ID] = a
+	t.observeIngestion(observed)
 	return cloudAppsResult{status: http.StatusCreated, body: renderAgent(a)}
 }
 
-// agentByID answers GET, PUT and DELETE /api/v1/agents/siem/{id}/.
-func (t *tenant) agentByID(method string, body []byte, id string) cloudAppsResult {
+// agentByID answers GET, PUT and DELETE /api/v1/agents/siem/{id}/; observed is the time of the fake's
+// clock at which a change to the agent changes what it forwards. The caller holds s.mu.
+func (t *tenant) agentByID(method string, body []byte, id string, observed time.Time) cloudAppsResult {
 	if method != http.MethodGet && !t.rolePresent {
 		return roleMissing()
 	}
@@ -431,6 +434,7 @@ func (t *tenant) agentByID(method string, body []byte, id string) cloudAppsResul
 		return cloudAppsResult{status: http.StatusOK, body: renderAgent(existing)}
 	case http.MethodDelete:
 		delete(t.agents, existing.ID)
+		t.observeIngestion(observed)
 		return cloudAppsResult{status: http.StatusNoContent}
 	}
 	req, bad := parseAgentRequest(body)
@@ -451,5 +455,6 @@ func (t *tenant) agentByID(method string, body []byte, id string) cloudAppsResul
 	}
 	updated.LastModified = max(time.Now().UnixMilli(), existing.LastModified+1)
 	*existing = updated
+	t.observeIngestion(observed)
 	return cloudAppsResult{status: http.StatusOK, body: renderAgent(existing)}
 }

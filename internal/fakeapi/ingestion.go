@@ -110,19 +110,10 @@ func (s *Server) SetIngestionDelay(d time.Duration) error {
 	return nil
 }
 
-// observeIngestionLocked compares what every workspace receives now with its open ingestion
-// periods, closing those that stopped and opening those that started, at the fake's current time. It
-// runs after every change to the world. The caller holds s.mu.
-func (s *Server) observeIngestionLocked() {
-	now := s.nowLocked()
-	for _, t := range s.tenants {
-		t.observeIngestion(now)
-	}
-}
-
-// observeIngestion is observeIngestionLocked for the workspaces of one tenant, which is all that a
-// change in that tenant can affect: a workspace receives only its own tenant's data. The caller holds
-// s.mu.
+// observeIngestion compares what each workspace of a tenant receives at now with its open ingestion
+// periods, closing those that stopped and opening those that started. It runs after every change to
+// the tenant's streams, SIEM agents, workspaces or data connectors, for that tenant only, which is all
+// that the change can affect: a workspace receives only its own tenant's data. The caller holds s.mu.
 func (t *tenant) observeIngestion(now time.Time) {
 	agent := t.sentinelAgent()
 	for _, ws := range t.workspaces {
@@ -223,7 +214,7 @@ type IngestionPeriod struct {
 func (s *Server) IngestionPeriods(workspaceID string) []IngestionPeriod {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	ws, err := s.lookupWorkspace(workspaceID)
+	_, ws, err := s.lookupWorkspace(workspaceID)
 	if err != nil {
 		return nil
 	}

@@ -387,7 +387,7 @@ func (s *Server) admitLogAnalyticsQuery(user string, now time.Time) bool {
 func (s *Server) SetQueryAccess(workspaceID string, allowed bool) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	ws, err := s.lookupWorkspace(workspaceID)
+	_, ws, err := s.lookupWorkspace(workspaceID)
 	if err != nil {
 		return err
 	}

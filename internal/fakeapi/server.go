@@ -340,15 +340,6 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	tenantName := s.tenantOfRequest(r)
 	tokenTenant, tokenAppID := s.credentialOwner(r.Header.Get("Authorization"))
 	s.serveWithFaults(rec, r, s.takeFault(r.Method, r.URL.Path))
-	if api := apiOf(r.URL.Path); r.Method != http.MethodGet && (api == apiARM || api == apiCloudApps) {
-		// A write may have started or stopped the forwarding of data into a workspace of the tenant it
-		// concerned; token requests and the like change nothing.
-		s.mu.Lock()
-		if t := s.tenantByName(tenantName); t != nil {
-			t.observeIngestion(s.nowLocked())
-		}
-		s.mu.Unlock()
-	}
 
 	req := Request{Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Status: rec.status, Tenant: tenantName,
 		TokenTenant: tokenTenant, TokenAppID: tokenAppID, Time: received}

@@ -74,7 +74,7 @@ func (s *Server) PutStream(tenant string, st Stream) error {
 		return err
 	}
 	t.putStream(st)
-	s.observeIngestionLocked()
+	t.observeIngestion(s.nowLocked())
 	return nil
 }
 
@@ -91,7 +91,7 @@ func (s *Server) DeleteStream(tenant, id string) error {
 		return notFoundf("tenant %q has no stream %q", tenant, id)
 	}
 	t.streams = append(t.streams[:i], t.streams[i+1:]...)
-	s.observeIngestionLocked()
+	t.observeIngestion(s.nowLocked())
 	return nil
 }
 
@@ -126,7 +126,7 @@ func (s *Server) PutAgent(tenant string, a Agent) error {
 		return err
 	}
 	t.agents[a.ID] = &a
-	s.observeIngestionLocked()
+	t.observeIngestion(s.nowLocked())
 	return nil
 }
 
@@ -143,18 +143,17 @@ func (s *Server) DeleteAgent(tenant, id string) error {
 		return notFoundf("tenant %q has no SIEM agent %q", tenant, id)
 	}
 	delete(t.agents, key)
-	s.observeIngestionLocked()
+	t.observeIngestion(s.nowLocked())
 	return nil
 }
 
-// lookupWorkspace returns the workspace of a workspace ARM id; the caller holds s.mu.
-func (s *Server) lookupWorkspace(workspaceID string) (*workspace, error) {
+// lookupWorkspace returns the tenant and workspace of a workspace ARM id; the caller holds s.mu.
+func (s *Server) lookupWorkspace(workspaceID string) (*tenant, *workspace, error) {
 	rt, ok := parseARMPath(workspaceID)
 	if !ok || rt.kind != routeWorkspace {
-		return nil, fmt.Errorf("%q is not a workspace id; expected /subscriptions/{id}/resourceGroups/{rg}/providers/Microsoft.OperationalInsights/workspaces/{name}", workspaceID)
+		return nil, nil, fmt.Errorf("%q is not a workspace id; expected /subscriptions/{id}/resourceGroups/{rg}/providers/Microsoft.OperationalInsights/workspaces/{name}", workspaceID)
 	}
-	_, ws, err := s.findWorkspaceOf(rt)
-	return ws, err
+	return s.findWorkspaceOf(rt)
 }
 
 // findWorkspaceOf returns the tenant and workspace a parsed route names; the caller holds s.mu.
@@ -186,7 +185,7 @@ func (s *Server) lookupConnector(connectorID string) (*tenant, *workspace, strin
 func (s *Server) DataConnectors(workspaceID string) []json.RawMessage {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	ws, err := s.lookupWorkspace(workspaceID)
+	_, ws, err := s.lookupWorkspace(workspaceID)
 	if err != nil {
 		return nil
 	}
@@ -234,11 +233,11 @@ func (s *Server) PutDataConnector(connectorID string, body json.RawMessage) erro
 	now := time.Now()
 	if c := ws.connectors[strings.ToLower(name)]; c != nil {
 		c.update(fields, by, "User", now)
-		s.observeIngestionLocked()
+		t.observeIngestion(s.nowLocked())
 		return nil
 	}
 	ws.connectors[strings.ToLower(name)] = newDataConnector(name, fields, by, "User", now)
-	s.observeIngestionLocked()
+	t.observeIngestion(s.nowLocked())
 	return nil
 }
 
@@ -246,7 +245,7 @@ func (s *Server) PutDataConnector(connectorID string, body json.RawMessage) erro
 func (s *Server) DeleteDataConnector(connectorID string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	_, ws, name, err := s.lookupConnector(connectorID)
+	t, ws, name, err := s.lookupConnector(connectorID)
 	if err != nil {
 		return err
 	}
@@ -254,7 +253,7 @@ func (s *Server) DeleteDataConnector(connectorID string) error {
 		return notFoundf("data connector %q does not exist in workspace %q", name, ws.name)
 	}
 	delete(ws.connectors, strings.ToLower(name))
-	s.observeIngestionLocked()
+	t.observeIngestion(s.nowLocked())
 	return nil
 }
 
@@ -263,12 +262,12 @@ func (s *Server) DeleteDataConnector(connectorID string) error {
 func (s *Server) SetSentinelEnabled(workspaceID string, enabled bool) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	ws, err := s.lookupWorkspace(workspaceID)
+	t, ws, err := s.lookupWorkspace(workspaceID)
 	if err != nil {
 		return err
 	}
 	ws.sentinel = enabled
-	s.observeIngestionLocked()
+	t.observeIngestion(s.nowLocked())
 	ws.onboardedFrom, ws.connectorWritesFrom = time.Time{}, time.Time{}
 	return nil
 }
@@ -296,7 +295,7 @@ func (s *Server) EnableSentinel(workspaceID string, p SentinelPropagation) error
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	ws, err := s.lookupWorkspace(workspaceID)
+	t, ws, err := s.lookupWorkspace(workspaceID)
 	if err != nil {
 		return err
 	}
@@ -304,7 +303,7 @@ func (s *Server) EnableSentinel(workspaceID string, p SentinelPropagation) error
 	ws.sentinel = true
 	ws.onboardedFrom = now.Add(p.OnboardingState)
 	ws.connectorWritesFrom = now.Add(max(p.OnboardingState, p.ConnectorWrites))
-	s.observeIngestionLocked()
+	t.observeIngestion(s.nowLocked())
 	return nil
 }
 
