@@ -398,7 +398,7 @@ func (s *Server) putConnector(t *tenant, ws *workspace, name string, claims *acc
 		if msg := validateCloudAppsProperties(body["properties"], claims.TenantID); msg != "" {
 			return armError(http.StatusBadRequest, "BadRequest", msg)
 		}
-		if other := ws.otherConnectorOfKind(name, kind, cloudAppsContext(body["properties"])); other != nil {
+		if other := ws.otherConnectorOfKind(name, kind, parseConnectorProperties(body["properties"]).tenantID); other != nil {
 			// One connector per kind and context: Sentinel refuses a second one under another name
 			// (reported for other kinds in Azure/Azure-Sentinel#15075). For MicrosoftCloudAppSecurity the
 			// context is the tenant, which must be the caller's own, so a workspace holds at most one.
@@ -465,21 +465,41 @@ func validateCloudAppsProperties(raw json.RawMessage, callerTenant string) strin
 	return ""
 }
 
-// cloudAppsContext returns the context of a MicrosoftCloudAppSecurity connector: its tenantId, in
-// lower case ("" when the properties do not name one).
-func cloudAppsContext(raw json.RawMessage) string {
+// connectorProperties are the facts the fake reads from a data connector's properties, decoded once
+// when the connector is written.
+type connectorProperties struct {
+	// tenantID is properties.tenantId in lower case ("" when the properties name none): the context
+	// of a MicrosoftCloudAppSecurity connector, and the tenant whose data it brings in.
+	tenantID string
+	// enabled holds the names of the data types whose properties.dataTypes.<name>.state is Enabled.
+	enabled map[string]bool
+}
+
+// parseConnectorProperties decodes the properties of a data connector. Properties that are not a
+// JSON object name no tenant and enable no data type.
+func parseConnectorProperties(raw json.RawMessage) connectorProperties {
 	var props struct {
-		TenantID string `json:"tenantId"`
+		TenantID  string `json:"tenantId"`
+		DataTypes map[string]struct {
+			State string `json:"state"`
+		} `json:"dataTypes"`
 	}
+	// A field of the wrong type is skipped and the others are still read, as encoding/json does.
 	_ = json.Unmarshal(raw, &props)
-	return strings.ToLower(props.TenantID)
+	out := connectorProperties{tenantID: strings.ToLower(props.TenantID), enabled: map[string]bool{}}
+	for name, dt := range props.DataTypes {
+		if enabled, _ := parseState(dt.State); enabled {
+			out.enabled[name] = true
+		}
+	}
+	return out
 }
 
 // otherConnectorOfKind returns a connector of the workspace other than the one named name with the
 // same kind and context, or nil.
 func (w *workspace) otherConnectorOfKind(name, kind, context string) *dataConnector {
 	for key, c := range w.connectors {
-		if key != strings.ToLower(name) && c.kind == kind && cloudAppsContext(c.body["properties"]) == context {
+		if key != strings.ToLower(name) && c.kind == kind && c.props.tenantID == context {
 			return c
 		}
 	}
@@ -522,7 +542,8 @@ func newDataConnector(name string, body map[string]json.RawMessage, by, byType s
 	return c
 }
 
-// update replaces the connector's body and gives it a new etag.
+// update replaces the connector's body, with the kind and properties read from it, and gives it a new
+// etag.
 func (c *dataConnector) update(body map[string]json.RawMessage, by, byType string, now time.Time) {
 	c.body = map[string]json.RawMessage{}
 	for k, v := range body {
@@ -532,6 +553,7 @@ func (c *dataConnector) update(body map[string]json.RawMessage, by, byType strin
 	}
 	c.kind = ""
 	_ = json.Unmarshal(c.body["kind"], &c.kind)
+	c.props = parseConnectorProperties(c.body["properties"])
 	c.etag = fmt.Sprintf("%q", uuid.NewString())
 	c.modifiedAt, c.modifiedBy, c.modifiedByType = now, by, byType
 }

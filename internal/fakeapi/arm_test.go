@@ -605,3 +605,20 @@ func mustJSON(t *testing.T, v any) json.RawMessage {
 	}
 	return raw
 }
+
+func TestParseConnectorProperties(t *testing.T) {
+	t.Parallel()
+	got := parseConnectorProperties(json.RawMessage(`{"tenantId": "ABCDEF01-0000-4000-8000-000000000000",
+		"dataTypes": {"alerts": {"state": "enabled"}, "discoveryLogs": {"state": "Disabled"}, "other": {"state": "On"}}}`))
+	if got.tenantID != "abcdef01-0000-4000-8000-000000000000" || !got.enabled["alerts"] || got.enabled["discoveryLogs"] || got.enabled["other"] {
+		t.Errorf("parseConnectorProperties = %+v; want the tenant id in lower case and only alerts enabled", got)
+	}
+	// A dataTypes of the wrong type enables nothing but leaves the tenant id readable.
+	got = parseConnectorProperties(json.RawMessage(`{"tenantId": "abc", "dataTypes": "Enabled"}`))
+	if got.tenantID != "abc" || len(got.enabled) != 0 {
+		t.Errorf("parseConnectorProperties(wrong dataTypes) = %+v; want tenant abc and nothing enabled", got)
+	}
+	if got := parseConnectorProperties(nil); got.tenantID != "" || len(got.enabled) != 0 {
+		t.Errorf("parseConnectorProperties(nil) = %+v; want nothing", got)
+	}
+}

@@ -1,11 +1,9 @@
 package fakeapi
 
 import (
-	"encoding/json"
 	"fmt"
 	"hash/fnv"
 	"math/rand/v2"
-	"strings"
 	"time"
 )
 
@@ -123,19 +121,19 @@ func (t *tenant) observeIngestion(now time.Time) {
 			for _, c := range ws.connectors {
 				switch c.kind {
 				case KindMicrosoftCloudAppSecurity:
-					if agent == nil || c.tenantID() != t.id {
+					if agent == nil || c.props.tenantID != t.id {
 						continue
 					}
-					if agent.Alerts && c.dataTypeEnabled("alerts") {
+					if agent.Alerts && c.props.enabled["alerts"] {
 						add(&ingestionPeriod{table: TableSecurityAlert, product: ProductCloudAppSecurity})
 					}
-					if agent.DiscoveryLogsEnabled && c.dataTypeEnabled("discoveryLogs") {
+					if agent.DiscoveryLogsEnabled && c.props.enabled["discoveryLogs"] {
 						for _, st := range t.forwardedStreams(agent) {
 							add(&ingestionPeriod{table: TableMcasShadowItReporting, streamID: st.ID, streamName: st.DisplayName})
 						}
 					}
 				case "AzureActiveDirectory":
-					if c.dataTypeEnabled("alerts") {
+					if c.props.enabled["alerts"] {
 						add(&ingestionPeriod{table: TableSecurityAlert, product: productIdentityProtection})
 					}
 				}
@@ -174,28 +172,6 @@ func (t *tenant) forwardedStreams(agent *Agent) []Stream {
 		}
 	}
 	return out
-}
-
-// tenantID returns the connector's properties.tenantId.
-func (c *dataConnector) tenantID() string {
-	var props struct {
-		TenantID string `json:"tenantId"`
-	}
-	_ = json.Unmarshal(c.body["properties"], &props) // A body without it names no tenant.
-	return strings.ToLower(props.TenantID)
-}
-
-// dataTypeEnabled reports whether properties.dataTypes.<name>.state is Enabled (in any case).
-func (c *dataConnector) dataTypeEnabled(name string) bool {
-	var props struct {
-		DataTypes map[string]struct {
-			State string `json:"state"`
-		} `json:"dataTypes"`
-	}
-	if json.Unmarshal(c.body["properties"], &props) != nil {
-		return false
-	}
-	return strings.EqualFold(props.DataTypes[name].State, "Enabled")
 }
 
 // IngestionPeriod is a time during which a source wrote into a table of a workspace, as

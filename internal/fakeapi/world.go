@@ -391,6 +391,7 @@ type app struct {
 type dataConnector struct {
 	name, kind, etag              string
 	body                          map[string]json.RawMessage // the body as sent, without read-only fields
+	props                         connectorProperties        // read from body["properties"]
 	createdAt, modifiedAt         time.Time
 	createdBy, modifiedBy         string
 	createdByType, modifiedByType string
