@@ -79,10 +79,12 @@ func integrationDiagnostic(summary string, err error) diag.Diagnostic {
 		return diag.NewErrorDiagnostic(summary, err.Error())
 	case answer.Service == cloudapps.ServiceName && answer.StatusCode == http.StatusForbidden:
 		return withAdvice(summary+": Defender for Cloud Apps denied access", err,
-			"Microsoft documents no permission for the SIEM agents. The way with public evidence is %s, a legacy API token "+
-				"of a user with at least the Security Administrator role in the tenant; whether any application permission of "+
-				"Microsoft Cloud App Security allows a Microsoft Entra ID credential to manage the SIEM agent is not confirmed. "+
-				"Also check the tenant's Defender for Cloud Apps license.", label("api_token"))
+			"Microsoft documents no permission for the SIEM agents. The only call of their route with public evidence is the "+
+				"list, made with %s, a legacy API token (of a user with at least the Security Administrator role in the tenant); "+
+				"that any token or role may write agents, and that an application permission of Microsoft Cloud App Security lets "+
+				"a Microsoft Entra ID credential do either, is not confirmed. Also check the tenant's Defender for Cloud Apps "+
+				"license. If the tenant keeps refusing, set siem_agent = \"observe\" on the resource and add the Sentinel SIEM "+
+				"agent in the portal under %s > Add SIEM agent > Sentinel.", label("api_token"), portalAgentsPath)
 	case answer.Service == cloudapps.ServiceName:
 		return cloudAppsDiagnostic(summary, err)
 	case strings.EqualFold(answer.Code, "InvalidLicense") && strings.Contains(strings.ToLower(answer.Message), "consent"):
@@ -111,9 +113,9 @@ func integrationDiagnostic(summary string, err error) diag.Diagnostic {
 				"apply again.")
 	case answer.StatusCode == http.StatusBadRequest && strings.Contains(answer.Message, "same kind and context id"):
 		return withAdvice(summary+": another Defender for Cloud Apps data connector exists", err,
-			"Microsoft Sentinel allows one Defender for Cloud Apps data connector per workspace, and the workspace has one under "+
-				"another name. Import that one (terraform import mcas_sentinel_integration.<name> <its id>, with connector_name set to "+
-				"its name), or delete it, then apply again.")
+			"Microsoft Sentinel refuses a second data connector of the same kind and context under another name (reported for "+
+				"other kinds in Azure/Azure-Sentinel#15075), and the workspace has a Defender for Cloud Apps connector under another "+
+				"name. Import that one by its id (with connector_name set to its name), or delete it, then apply again.")
 	case strings.EqualFold(answer.Code, "AuthorizationFailed") || answer.StatusCode == http.StatusForbidden:
 		return withAdvice(summary+": permission missing", err,
 			"The identity Terraform runs as is not allowed this operation on the workspace. Give it a role that may read the "+

@@ -28,7 +28,7 @@ func TestIntegrationDiagnosticTellsCausesApart(t *testing.T) {
 		{"write refused", answer(put, 403, "AuthorizationFailed", "... '/write' ..."), ": permission missing", "Microsoft Sentinel Contributor", "Sentinel Reader"},
 		{"not onboarded", answer(put, 400, "BadRequest", "The workspace 'law' is not onboarded to Microsoft Sentinel."), ": Microsoft Sentinel not enabled on the workspace", "a create waits for it", ""},
 		{"second connector", answer(put, 400, "BadRequest", "connector validation failed there are two connectors with different names and the same kind and context id"),
-			": another Defender for Cloud Apps data connector exists", "one Defender for Cloud Apps data connector per workspace", ""},
+			": another Defender for Cloud Apps data connector exists", "refuses a second data connector of the same kind and context", ""},
 		{"other bad request", answer(put, 400, "BadRequest", "properties.tenantId is required"), "", "", "\n\n"},
 	}
 	for _, tc := range cases {

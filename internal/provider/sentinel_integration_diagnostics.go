@@ -59,8 +59,8 @@ func engineDiagnostic(summary string, err error, creating bool) diag.Diagnostics
 		diags.AddError(summaryOfPortalSteps(steps), portalSteps(steps, creating))
 	case errors.As(err, &route):
 		diags.AddError(summary+": the Cloud Apps API did not accept the modeled SIEM agent call",
-			fmt.Sprintf("%v\n\nMicrosoft documents no API for SIEM agents; the provider's route (/api/v1/agents/siem/) is modeled on the one "+
-				"the portal calls, and this tenant answered differently. Set siem_agent = \"observe\" on this resource: the provider then only "+
+			fmt.Sprintf("%v\n\nMicrosoft documents no API for SIEM agents; the provider's calls of /api/v1/agents/siem/ (beyond the list, "+
+				"which has public evidence) are our model, and this tenant answered differently. Set siem_agent = \"observe\" on this resource: the provider then only "+
 				"lists the tenant's agents and manages the data connector, and you add the Sentinel SIEM agent in the portal under %s > "+
 				"Add SIEM agent > Sentinel. Whatever was already created is kept in the state.", route, portalAgentsPath))
 	case errors.As(err, &step):

@@ -133,15 +133,17 @@ func (r *sentinelIntegrationResource) Schema(ctx context.Context, _ resource.Sch
 			"the Sentinel SIEM agent on the Cloud Apps side (Settings > Cloud Apps > System > SIEM agents), which forwards alerts and, " +
 			"optionally, discovery logs; and the `MicrosoftCloudAppSecurity` data connector of the Sentinel workspace, which receives them " +
 			"into the `SecurityAlert` and `McasShadowItReporting` tables.\n\n" +
-			"A tenant has at most one Sentinel SIEM agent. Creating the resource fails with an import instruction when the agent or the " +
-			"data connector already exists. When Sentinel was enabled on the workspace moments before (for example by " +
-			"`azurerm_sentinel_log_analytics_workspace_onboarding` in the same apply), creating waits for it to take effect, for up to 5 " +
-			"minutes within the create timeout. When either half is deleted or changed in a portal, `terraform plan` shows an update that " +
+			"A tenant has at most one Sentinel SIEM agent. Creating the resource fails with an import instruction when the data " +
+			"connector already exists, and in `manage` mode also when the agent does (in `observe` mode the agent added in the portal is " +
+			"expected). When Sentinel was enabled on the workspace moments before (for example by " +
+			"`azurerm_sentinel_log_analytics_workspace_onboarding` in the same apply), creating waits for it to take effect, for up to " +
+			defaultOnboardingWait.limit.String() + " within the create timeout. When either half is deleted or changed in a portal, `terraform plan` shows an update that " +
 			"restores it. Available in the commercial cloud only: GCC, GCC High and DoD tenants use the Microsoft Defender XDR connector. " +
-			"Microsoft documents no API for the Cloud Apps SIEM agent: the provider's route for it is modeled on the one the portal calls, " +
-			"and `siem_agent = \"observe\"` keeps the provider from writing to it. Microsoft documents no permission for it either: the " +
-			"legacy API token (`api_token`) of a Security Administrator is the way with public evidence; whether an application " +
-			"permission of a Microsoft Entra ID credential allows it is not confirmed.",
+			"Microsoft documents no API for the Cloud Apps SIEM agent. The provider uses the route the portal calls, " +
+			"`/api/v1/agents/siem/`, of which only the list has public evidence (made with a legacy API token); its writes and their " +
+			"body are our model, and `siem_agent = \"observe\"` keeps the provider from using them. Microsoft documents no " +
+			"permission for it either: whether a Security Administrator's `api_token` may write agents, or an application permission " +
+			"of a Microsoft Entra ID credential may read or write them, is not confirmed.",
 		Attributes: map[string]schema.Attribute{
 			"id": schema.StringAttribute{
 				Computed:            true,
@@ -195,8 +197,8 @@ func (r *sentinelIntegrationResource) Schema(ctx context.Context, _ resource.Sch
 				Computed: true,
 				Default:  stringdefault.StaticString(string(reconcile.ModeManage)),
 				MarkdownDescription: "How the provider treats the Sentinel SIEM agent of Defender for Cloud Apps, whose API Microsoft does not " +
-					"document. `manage` (the default): the provider creates, updates and deletes the agent through a route modeled on the one " +
-					"the portal calls. `observe`: the provider never writes to that route; it only lists the tenant's agents (the call with " +
+					"document. `manage` (the default): the provider creates, updates and deletes the agent through the route the portal calls, " +
+					"whose writes are our model. `observe`: the provider never writes to that route; it only lists the tenant's agents (the call with " +
 					"public evidence), shows drift of the agent in `terraform plan`, manages the data connector alone, and when the agent must " +
 					"be added or changed, fails the apply with the exact portal steps; destroy leaves the agent in place. Pick `observe` when " +
 					"the tenant's API does not accept the modeled route, or when the agent is owned in the portal. Switching modes is an " +

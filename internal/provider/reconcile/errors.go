@@ -39,10 +39,10 @@ func (e *WrongKindError) Error() string {
 }
 
 // OtherConnectorError reports that the connector the resource tracks is gone and the workspace holds
-// another MicrosoftCloudAppSecurity connector. Sentinel allows one connector of a kind and context per
-// workspace: it refuses a second one under another name with HTTP 400 ("there are two connectors with
-// different names and the same kind and context id", reported for other kinds in
-// Azure/Azure-Sentinel#15075), so writing the resource's connector is bound to fail.
+// another MicrosoftCloudAppSecurity connector. Sentinel refuses a second connector of the same kind and
+// context under another name with HTTP 400 ("there are two connectors with different names and the
+// same kind and context id", reported for other kinds in Azure/Azure-Sentinel#15075; for this kind it
+// is our model), so writing the resource's connector would fail.
 type OtherConnectorError struct {
 	Connector resourcemanager.DataConnectorID
 	// Other is the other connector's ARM id, and OtherName its name.
@@ -51,7 +51,7 @@ type OtherConnectorError struct {
 
 func (e *OtherConnectorError) Error() string {
 	return fmt.Sprintf("the data connector %s is gone, and the workspace now has another Microsoft Defender for Cloud Apps data "+
-		"connector, %s; Microsoft Sentinel allows one such connector per workspace", e.Connector, e.Other)
+		"connector, %s; Microsoft Sentinel refuses a second connector of the same kind and context under another name", e.Connector, e.Other)
 }
 
 // ExistsError reports that the integration already exists outside the state: a Sentinel agent, a
