@@ -233,6 +233,9 @@ func lexString(s string) (string, int, error) {
 type kqlQuery struct {
 	table string
 	ops   []kqlOperator
+	// firstOp is the name of the first operator as written ("take" or "limit" for the same one), ""
+	// when the query is the table alone.
+	firstOp string
 }
 
 // kqlOperator is one tabular operator of a query.
@@ -351,6 +354,9 @@ func parseKQL(q string) (*kqlQuery, *kqlError) {
 		}
 		if err != nil {
 			return nil, err
+		}
+		if len(query.ops) == 0 {
+			query.firstOp = opTok.text
 		}
 		query.ops = append(query.ops, op)
 	}

@@ -128,7 +128,7 @@ func (s *Server) serveLogAnalytics(w http.ResponseWriter, r *http.Request) {
 	s.mu.Unlock()
 
 	if table == nil {
-		queryError(w, semanticError("SEM0100", "'%s' operator: Failed to resolve table or column expression named '%s'", parsed.table, parsed.table))
+		queryError(w, unknownTable(parsed))
 		return
 	}
 	table = table.within(from, to)
@@ -138,6 +138,17 @@ func (s *Server) serveLogAnalytics(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"tables": []any{renderKQLTable("PrimaryResult", result)}})
+}
+
+// unknownTable is the error of a query of a table the workspace does not have. The service names the
+// operator that follows the table: "'where' operator: Failed to resolve table or column expression
+// named 'Costs_v1_2'" (microsoft/finops-toolkit#1776), "'extend' operator: ..." (MSEndpointMgr/Reporting#13).
+// A query of the table alone has no operator to name; leaving the prefix out then is our model.
+func unknownTable(q *kqlQuery) *kqlError {
+	if q.firstOp == "" {
+		return semanticError("SEM0100", "Failed to resolve table or column expression named '%s'", q.table)
+	}
+	return semanticError("SEM0100", "'%s' operator: Failed to resolve table or column expression named '%s'", q.firstOp, q.table)
 }
 
 // allowQueryMethods accepts POST (and GET with the query in the URL, which the API also takes).

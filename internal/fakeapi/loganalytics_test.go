@@ -154,10 +154,17 @@ func TestLogAnalyticsRefusals(t *testing.T) {
 		}
 	})
 	t.Run("unknown table", func(t *testing.T) {
-		r := laQuery(t, s, "contoso", contoso.WorkspaceCustomerID, "McasShadowItReport | summarize count()", "").expectStatus(t, 400)
-		inner := r.object(t)["error"].(map[string]any)["innererror"].(map[string]any)
-		if inner["code"] != "SemanticError" || !strings.Contains(string(r.body), "named 'McasShadowItReport'") {
-			t.Fatalf("the refusal is %s", r.body)
+		for query, want := range map[string]string{
+			"McasShadowItReport | summarize count()":       "'summarize' operator: Failed to resolve table or column expression named 'McasShadowItReport'",
+			"McasShadowItReport | where StreamName == 'x'": "'where' operator: Failed to resolve table or column expression named 'McasShadowItReport'",
+			"McasShadowItReport":                           "Failed to resolve table or column expression named 'McasShadowItReport'",
+		} {
+			r := laQuery(t, s, "contoso", contoso.WorkspaceCustomerID, query, "").expectStatus(t, 400)
+			inner := r.object(t)["error"].(map[string]any)["innererror"].(map[string]any)
+			detail, _ := inner["innererror"].(map[string]any)
+			if inner["code"] != "SemanticError" || detail == nil || detail["message"] != want {
+				t.Errorf("%q: the refusal is %s; want the message %q", query, r.body, want)
+			}
 		}
 	})
 	t.Run("workspace without Sentinel has no such tables", func(t *testing.T) {
