@@ -269,8 +269,10 @@ var identityAlerts = [][4]string{
 // batch before since on (zero: from the start), or nil when the table does not exist there. The caller holds s.mu.
 func (s *Server) ingestedTable(t *tenant, ws *workspace, name string, since time.Time) *kqlTable {
 	columns, ok := ingestionTableColumns[name]
-	if !ok || !ws.sentinel {
-		// Both tables come with Microsoft Sentinel (our model: they exist, empty, once it is enabled).
+	if !ok || (!ws.sentinel && len(ws.ingestion) == 0) {
+		// Both tables come with Microsoft Sentinel and stay with the rows written into them when it is
+		// disabled (our model: they exist, empty, once it is enabled, and keep existing while the
+		// workspace holds rows of any ingestion period).
 		return nil
 	}
 	now := s.nowLocked()

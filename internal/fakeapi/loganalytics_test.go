@@ -289,6 +289,35 @@ func TestLogAnalyticsIngestion(t *testing.T) {
 	}
 }
 
+// TestLogAnalyticsTablesOutliveSentinel checks that disabling Sentinel stops the rows but keeps the
+// tables and the rows already written.
+func TestLogAnalyticsTablesOutliveSentinel(t *testing.T) {
+	s := startServer(t, Options{IngestionDelay: time.Minute})
+	info := mustTenant(t, s, "contoso")
+	integrate(t, s, info)
+	advance(t, s, 20*time.Minute)
+	before := rowsByStream(t, s, info, "1d")
+	alerts := cloudAppsAlertCount(t, s, info)
+	if len(before) == 0 || alerts == 0 {
+		t.Fatalf("before disabling Sentinel: rows %v and %v alerts; want both", before, alerts)
+	}
+	if err := s.SetSentinelEnabled(info.WorkspaceID, false); err != nil {
+		t.Fatal(err)
+	}
+	advance(t, s, 2*time.Hour)
+	if after := rowsByStream(t, s, info, "1d"); fmt.Sprint(after) != fmt.Sprint(before) {
+		t.Errorf("rows two hours after Sentinel was disabled = %v; want those written before, %v", after, before)
+	}
+	if n := cloudAppsAlertCount(t, s, info); n != alerts {
+		t.Errorf("%v Defender for Cloud Apps alerts two hours after Sentinel was disabled; want the %v written before", n, alerts)
+	}
+	for _, p := range s.IngestionPeriods(info.WorkspaceID) {
+		if p.To == nil {
+			t.Errorf("period %+v is still open after Sentinel was disabled", p)
+		}
+	}
+}
+
 // TestLogAnalyticsRows checks the rows themselves: the 18 columns of the documented
 // McasShadowItReporting schema with plausible values, stable from one query to the next.
 func TestLogAnalyticsRows(t *testing.T) {
