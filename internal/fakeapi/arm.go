@@ -265,7 +265,7 @@ func (s *Server) handleARM(r *http.Request, claims *accessClaims) armResult {
 	case routeWorkspace:
 		return armResult{status: http.StatusOK, body: ws.render()}
 	case routeOnboardingState:
-		if !ws.onboarded(time.Now()) || !strings.EqualFold(rt.child, "default") {
+		if !ws.onboarded(s.nowLocked()) || !strings.EqualFold(rt.child, "default") {
 			return armError(http.StatusNotFound, "NotFound", fmt.Sprintf(
 				"The onboarding state '%s' of workspace '%s' was not found: Microsoft Sentinel is not enabled on the workspace.", rt.child, ws.name))
 		}
@@ -277,7 +277,8 @@ func (s *Server) handleARM(r *http.Request, claims *accessClaims) armResult {
 		}}
 	}
 
-	now := time.Now()
+	// The delays of EnableSentinel run on the fake's clock.
+	now := s.nowLocked()
 	if !ws.onboarded(now) || (r.Method == http.MethodPut && now.Before(ws.connectorWritesFrom)) {
 		return notOnboarded(ws)
 	}

@@ -549,7 +549,7 @@ func TestOneCloudAppsConnectorPerWorkspace(t *testing.T) {
 }
 
 // TestSentinelPropagation delays the onboarding state and data connector writes after Sentinel is
-// enabled, and SetSentinelEnabled takes effect at once.
+// enabled, until the fake's clock passes each delay, and SetSentinelEnabled takes effect at once.
 func TestSentinelPropagation(t *testing.T) {
 	t.Parallel()
 	s := startServer(t, Options{})
@@ -558,26 +558,22 @@ func TestSentinelPropagation(t *testing.T) {
 	onboarding := info.NoSentinelWorkspaceID + "/providers/Microsoft.SecurityInsights/onboardingStates/default?api-version=2024-03-01"
 	list := info.NoSentinelWorkspaceID + "/providers/Microsoft.SecurityInsights/dataConnectors?api-version=2024-03-01"
 	mcas := connectorURL(info.NoSentinelWorkspaceID, info.TenantID, "2024-03-01")
-	const onboardingDelay, writesDelay = time.Second, 2 * time.Second
-	began := time.Now()
+	// The delays run on the fake's clock, which the test moves; an hour leaves no doubt that the real
+	// time the test takes stays within each phase.
+	const onboardingDelay, writesDelay = time.Hour, 2 * time.Hour
 	if err := s.EnableSentinel(info.NoSentinelWorkspaceID, SentinelPropagation{OnboardingState: onboardingDelay, ConnectorWrites: writesDelay}); err != nil {
 		t.Fatal(err)
 	}
-	// Each phase is checked only while it surely lasts, so that a slow machine cannot fail the test.
-	if time.Since(began) < onboardingDelay/2 {
-		do(t, s, http.MethodGet, onboarding, auth, nil).expectStatus(t, http.StatusNotFound)
-		do(t, s, http.MethodGet, list, auth, nil).expectStatus(t, http.StatusBadRequest)
-	}
-	time.Sleep(time.Until(began.Add(onboardingDelay)))
+	do(t, s, http.MethodGet, onboarding, auth, nil).expectStatus(t, http.StatusNotFound)
+	do(t, s, http.MethodGet, list, auth, nil).expectStatus(t, http.StatusBadRequest)
+	advance(t, s, onboardingDelay)
 	do(t, s, http.MethodGet, onboarding, auth, nil).expectStatus(t, http.StatusOK)
 	do(t, s, http.MethodGet, list, auth, nil).expectStatus(t, http.StatusOK)
-	if time.Since(began) < writesDelay-onboardingDelay/2 {
-		res := do(t, s, http.MethodPut, mcas, auth, mcasConnector(info.TenantID, "Enabled", "Enabled")).expectStatus(t, http.StatusBadRequest)
-		if !strings.Contains(res.armMessage(t), "not onboarded to Microsoft Sentinel") {
-			t.Errorf("a write before the writes delay: %s", res.body)
-		}
+	res := do(t, s, http.MethodPut, mcas, auth, mcasConnector(info.TenantID, "Enabled", "Enabled")).expectStatus(t, http.StatusBadRequest)
+	if !strings.Contains(res.armMessage(t), "not onboarded to Microsoft Sentinel") {
+		t.Errorf("a write before the writes delay: %s", res.body)
 	}
-	time.Sleep(time.Until(began.Add(writesDelay)))
+	advance(t, s, writesDelay-onboardingDelay)
 	do(t, s, http.MethodPut, mcas, auth, mcasConnector(info.TenantID, "Enabled", "Enabled")).expectStatus(t, http.StatusCreated)
 
 	if err := s.SetSentinelEnabled(info.NoSentinelWorkspaceID, false); err != nil {

@@ -68,9 +68,9 @@ func (s *Server) nowLocked() time.Time {
 	return time.Now().Add(s.clockOffset).UTC()
 }
 
-// Now returns the time of the fake's clock, which governs the ingestion world: when rows are written,
-// their TimeGenerated, ago() in queries and the Date header of query answers. Tokens and every other
-// timestamp of the server follow the real clock.
+// Now returns the time of the fake's clock, which governs the ingestion world (when rows are written,
+// their TimeGenerated, ago() in queries and the Date header of query answers) and the delays of
+// EnableSentinel. Tokens and every other timestamp of the server follow the real clock.
 func (s *Server) Now() time.Time {
 	s.mu.Lock()
 	defer s.mu.Unlock()

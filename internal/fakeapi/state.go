@@ -288,7 +288,8 @@ type SentinelPropagation struct {
 }
 
 // EnableSentinel enables Microsoft Sentinel on a workspace, as the portal or
-// azurerm_sentinel_log_analytics_workspace_onboarding would, with its effects delayed by p.
+// azurerm_sentinel_log_analytics_workspace_onboarding would, with its effects delayed by p on the
+// fake's clock (see Now), so AdvanceClock ends the delays at once.
 func (s *Server) EnableSentinel(workspaceID string, p SentinelPropagation) error {
 	if p.OnboardingState < 0 || p.ConnectorWrites < 0 {
 		return fmt.Errorf("the propagation delays %s and %s must not be negative", p.OnboardingState, p.ConnectorWrites)
@@ -299,11 +300,11 @@ func (s *Server) EnableSentinel(workspaceID string, p SentinelPropagation) error
 	if err != nil {
 		return err
 	}
-	now := time.Now()
+	now := s.nowLocked()
 	ws.sentinel = true
 	ws.onboardedFrom = now.Add(p.OnboardingState)
 	ws.connectorWritesFrom = now.Add(max(p.OnboardingState, p.ConnectorWrites))
-	t.observeIngestion(s.nowLocked())
+	t.observeIngestion(now)
 	return nil
 }
 
