@@ -436,6 +436,11 @@ module "integration" {
 			want:   `The stream_names \["Palo Alto - HQ firewal"\] match no discovery stream of the tenant.*"Palo Alto - HQ firewall"`,
 		},
 		{
+			name:   "ingestion check in another tenant",
+			config: moduleConfig(info.WorkspaceID, "ingestion_check_enabled = true\ndiscovery_logs_enabled = false\ntenant_id = \"c50d5e64-456e-44eb-a8b2-4badb6380e06\"\nportal_url = \"https://fabrikam.eu2.portal.cloudappsecurity.com\""),
+			want:   `The ingestion check queries the workspace with the provider's own tenant`,
+		},
+		{
 			name:   "filter without match",
 			config: moduleConfig(info.WorkspaceID, `stream_name_regex = "^Check Point "`),
 			want:   `stream_name_regex "\^Check Point "\) matches none of the tenant's discovery streams`,

@@ -50,6 +50,10 @@ resource "mcas_sentinel_integration" "this" {
       condition     = !local.filtered || length(local.stream_ids) > 0 || length(local.unmatched_names) > 0
       error_message = "The stream filter (stream_names ${jsonencode(var.stream_names)}, stream_name_regex ${jsonencode(var.stream_name_regex)}) matches none of the tenant's discovery streams, so no discovery logs would be forwarded. Fix the filter, set both to null to forward the logs of all streams, or set discovery_logs_enabled = false."
     }
+    precondition {
+      condition     = !var.ingestion_check_enabled || var.tenant_id == null
+      error_message = "The ingestion check queries the workspace with the provider's own tenant, so it cannot check an integration of another tenant (tenant_id set). Leave ingestion_check_enabled false for such tenants, or use a provider configured for that tenant."
+    }
   }
 }
 

@@ -63,7 +63,7 @@ variable "discovery_logs_enabled" {
 }
 
 variable "ingestion_check_enabled" {
-  description = "Whether a check block warns, at every plan and apply, when a forwarded stream has had no discovery logs in Sentinel within ingestion_lookback once ingestion_grace_period has passed since the integration's creation. Needs Log Analytics Reader or Microsoft Sentinel Reader on the workspace. Off by default: while the check exists, `terraform plan -detailed-exitcode` exits with 2, because Terraform reads a check's data source again at every apply."
+  description = "Whether a check block warns, at every plan and apply, when a forwarded stream has had no discovery logs in Sentinel within ingestion_lookback once ingestion_grace_period has passed since the integration's creation. Needs Log Analytics Reader or Microsoft Sentinel Reader on the workspace. Off by default: while the check exists, `terraform plan -detailed-exitcode` exits with 2, because Terraform reads a check's data source again at every apply. Only in the provider's own tenant (tenant_id null): mcas_sentinel_ingestion queries with the provider's tenant."
   type        = bool
   default     = false
   nullable    = false
