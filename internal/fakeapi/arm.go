@@ -155,23 +155,18 @@ func (s *Server) serveARM(w http.ResponseWriter, r *http.Request) {
 // authenticateARM checks the bearer token of a Resource Manager request; on failure it returns nil
 // claims with the status, code and message to answer.
 func (s *Server) authenticateARM(r *http.Request) (*accessClaims, int, string, string) {
-	header := r.Header.Get("Authorization")
-	if header == "" {
+	claims, failure, err := s.checkBearer(r, isResourceManagerAudience)
+	switch failure {
+	case bearerMissing:
 		return nil, http.StatusUnauthorized, "AuthenticationFailed", "Authentication failed. The 'Authorization' header is missing."
-	}
-	raw, ok := cutPrefixFold(header, "Bearer ")
-	if !ok {
+	case bearerMalformed:
 		return nil, http.StatusUnauthorized, "AuthenticationFailed", "Authentication failed. The 'Authorization' header is provided in an invalid format; expected 'Bearer <access token>'."
-	}
-	claims, err := s.verifyAccessToken(strings.TrimSpace(raw))
-	if err != nil {
-		msg := "The access token is invalid: " + err.Error() + "."
-		if errors.Is(err, errTokenExpired) {
-			msg = fmt.Sprintf("The access token expiry UTC time is earlier than current UTC time '%s'. Get a new token.", time.Now().UTC().Format(time.RFC3339))
-		}
-		return nil, http.StatusUnauthorized, "InvalidAuthenticationToken", msg
-	}
-	if !slices.ContainsFunc(claims.Audience, isResourceManagerAudience) {
+	case bearerInvalid:
+		return nil, http.StatusUnauthorized, "InvalidAuthenticationToken", "The access token is invalid: " + err.Error() + "."
+	case bearerExpired:
+		return nil, http.StatusUnauthorized, "InvalidAuthenticationToken", fmt.Sprintf(
+			"The access token expiry UTC time is earlier than current UTC time '%s'. Get a new token.", time.Now().UTC().Format(time.RFC3339))
+	case bearerWrongAudience:
 		return nil, http.StatusUnauthorized, "InvalidAuthenticationToken", fmt.Sprintf(
 			"The access token has an invalid audience '%s'. Request a token for the scope %s.default.",
 			strings.Join(claims.Audience, ","), ResourceManagerAudience)
@@ -231,9 +226,7 @@ func (s *Server) handleARM(r *http.Request, claims *accessClaims) armResult {
 		if r.Method == http.MethodDelete {
 			action = dataConnectorType + "/delete"
 		}
-		return armError(http.StatusForbidden, "AuthorizationFailed", fmt.Sprintf(
-			"The client '%s' with object id '%s' does not have authorization to perform action '%s' over scope '%s' or the scope is invalid. If access was recently granted, please refresh your credentials.",
-			claims.ObjectID, claims.ObjectID, action, r.URL.Path))
+		return authorizationFailed(claims, action, r.URL.Path)
 	}
 
 	// Reads need a role too: an identity without at least Microsoft Sentinel Reader on the workspace may
@@ -246,9 +239,7 @@ func (s *Server) handleARM(r *http.Request, claims *accessClaims) armResult {
 		if rt.kind == routeOnboardingState {
 			action = onboardingType + "/read"
 		}
-		return armError(http.StatusForbidden, "AuthorizationFailed", fmt.Sprintf(
-			"The client '%s' with object id '%s' does not have authorization to perform action '%s' over scope '%s' or the scope is invalid. If access was recently granted, please refresh your credentials.",
-			claims.ObjectID, claims.ObjectID, action, r.URL.Path))
+		return authorizationFailed(claims, action, r.URL.Path)
 	}
 
 	if _, ok := t.resourceGroups[strings.ToLower(rt.resourceGroup)]; !ok {
@@ -302,6 +293,13 @@ func (s *Server) handleARM(r *http.Request, claims *accessClaims) armResult {
 	default:
 		return s.putConnector(t, ws, rt.child, claims, apiVersion, body)
 	}
+}
+
+// authorizationFailed is the 403 of a caller without a role that allows action over scope.
+func authorizationFailed(claims *accessClaims, action, scope string) armResult {
+	return armError(http.StatusForbidden, "AuthorizationFailed", fmt.Sprintf(
+		"The client '%s' with object id '%s' does not have authorization to perform action '%s' over scope '%s' or the scope is invalid. If access was recently granted, please refresh your credentials.",
+		claims.ObjectID, claims.ObjectID, action, scope))
 }
 
 // notOnboarded is the 400 of a data connector request to a workspace without Microsoft Sentinel, or

@@ -149,22 +149,9 @@ func (s *Server) authenticateCloudApps(t *tenant, header string) string {
 // admitCloudAppsRequest applies the per-tenant sliding-window throttle and records an admitted
 // request. The caller holds s.mu.
 func (s *Server) admitCloudAppsRequest(t *tenant, now time.Time) bool {
-	if s.rateLimit < 0 {
-		return true
-	}
-	cutoff := now.Add(-s.rateWindow)
-	kept := t.recent[:0]
-	for _, at := range t.recent {
-		if at.After(cutoff) {
-			kept = append(kept, at)
-		}
-	}
-	t.recent = kept
-	if len(t.recent) >= s.rateLimit {
-		return false
-	}
-	t.recent = append(t.recent, now)
-	return true
+	var admitted bool
+	t.recent, admitted = admitWindow(t.recent, s.rateLimit, s.rateWindow, now)
+	return admitted
 }
 
 // renderStreams answers GET /api/discovery/streams/ in the tenant's envelope. The envelope of the

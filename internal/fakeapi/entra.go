@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -52,12 +53,12 @@ func (s *Server) serveEntra(w http.ResponseWriter, r *http.Request) {
 	}
 	switch segments[1] {
 	case "v2.0":
-		if !allowMethods(w, r, http.MethodGet) {
+		if !allowMethods(w, r, writeARMError, http.MethodGet) {
 			return
 		}
 		writeJSON(w, http.StatusOK, s.openIDConfiguration(tenantID))
 	case "discovery":
-		if !allowMethods(w, r, http.MethodGet) {
+		if !allowMethods(w, r, writeARMError, http.MethodGet) {
 			return
 		}
 		writeJSON(w, http.StatusOK, s.tokenKey.jwks())
@@ -537,6 +538,48 @@ func (s *Server) verifyAccessToken(raw string) (*accessClaims, error) {
 		return nil, errors.New("the access token is invalid: its issuer is not this server's token issuer for its tenant")
 	}
 	return claims, nil
+}
+
+// bearerFailure is why the bearer token of a request to a resource API was refused.
+type bearerFailure int
+
+const (
+	// bearerAccepted: the token is valid and for the API's audience.
+	bearerAccepted bearerFailure = iota
+	// bearerMissing: the request has no Authorization header.
+	bearerMissing
+	// bearerMalformed: the Authorization header is not "Bearer <token>".
+	bearerMalformed
+	// bearerInvalid: the token is not a valid token of this server.
+	bearerInvalid
+	// bearerExpired: the token was valid but has expired.
+	bearerExpired
+	// bearerWrongAudience: the token is valid but for another API.
+	bearerWrongAudience
+)
+
+// checkBearer verifies the bearer token of a request to the API whose audiences isAudience accepts.
+// It returns the claims (also for bearerWrongAudience, whose answer names the token's audience), the
+// failure, and for bearerInvalid the reason. Each API maps the failure to its own answer.
+func (s *Server) checkBearer(r *http.Request, isAudience func(string) bool) (*accessClaims, bearerFailure, error) {
+	header := r.Header.Get("Authorization")
+	if header == "" {
+		return nil, bearerMissing, nil
+	}
+	raw, ok := cutPrefixFold(header, "Bearer ")
+	if !ok {
+		return nil, bearerMalformed, nil
+	}
+	claims, err := s.verifyAccessToken(strings.TrimSpace(raw))
+	switch {
+	case errors.Is(err, errTokenExpired):
+		return nil, bearerExpired, err
+	case err != nil:
+		return nil, bearerInvalid, err
+	case !slices.ContainsFunc(claims.Audience, isAudience):
+		return claims, bearerWrongAudience, nil
+	}
+	return claims, bearerAccepted, nil
 }
 
 // credentialOwner returns the tenant name (and, for an access token, the appid claim) of the credential

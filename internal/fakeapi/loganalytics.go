@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"regexp"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -54,6 +53,11 @@ func writeLogAnalyticsError(w http.ResponseWriter, status int, code, message str
 	writeJSON(w, status, logAnalyticsErrorBody(code, message, inner))
 }
 
+// writeLogAnalyticsErrorOnly writes an error of the query API without inner error.
+func writeLogAnalyticsErrorOnly(w http.ResponseWriter, status int, code, message string) {
+	writeLogAnalyticsError(w, status, code, message, nil)
+}
+
 // queryError is the answer to a query the fake cannot evaluate: 400 BadArgumentError with the
 // syntax or semantic error inside, the shape of the errors page's "Query syntax error".
 func queryError(w http.ResponseWriter, err *kqlError) {
@@ -78,7 +82,8 @@ func (s *Server) serveLogAnalytics(w http.ResponseWriter, r *http.Request) {
 		writeLogAnalyticsError(w, http.StatusNotFound, "PathNotFoundError", fmt.Sprintf("The requested path does not exist: %s. The query API serves POST /v1/workspaces/{workspace id}/query.", r.URL.Path), nil)
 		return
 	}
-	if !allowQueryMethods(w, r) {
+	// POST, and GET with the query in the URL, which the API also takes.
+	if !allowMethods(w, r, writeLogAnalyticsErrorOnly, http.MethodGet, http.MethodPost) {
 		return
 	}
 	claims, status, code, message := s.authenticateLogAnalytics(r)
@@ -151,39 +156,22 @@ func unknownTable(q *kqlQuery) *kqlError {
 	return semanticError("SEM0100", "'%s' operator: Failed to resolve table or column expression named '%s'", q.firstOp, q.table)
 }
 
-// allowQueryMethods accepts POST (and GET with the query in the URL, which the API also takes).
-func allowQueryMethods(w http.ResponseWriter, r *http.Request) bool {
-	if r.Method == http.MethodPost || r.Method == http.MethodGet {
-		return true
-	}
-	w.Header().Set("Allow", "GET, POST")
-	writeLogAnalyticsError(w, http.StatusMethodNotAllowed, "MethodNotAllowed",
-		fmt.Sprintf("The method %s is not allowed; send the query with POST.", r.Method), nil)
-	return false
-}
-
 // authenticateLogAnalytics checks the bearer token of a query: a token of this server for the Log
 // Analytics audience. On failure it returns nil claims and the status, code and message of the errors
 // page: 401 AuthenticationFailed without a token, 403 InvalidAuthenticationToken for a token that is
 // not valid, 403 InvalidAuthenticationTokenAudience for another audience.
 func (s *Server) authenticateLogAnalytics(r *http.Request) (*accessClaims, int, string, string) {
-	header := r.Header.Get("Authorization")
-	if header == "" {
+	claims, failure, _ := s.checkBearer(r, isLogAnalyticsAudience)
+	switch failure {
+	case bearerMissing:
 		return nil, http.StatusUnauthorized, "AuthenticationFailed", "Authentication failed. The 'Authorization' header is missing."
-	}
-	raw, ok := cutPrefixFold(header, "Bearer ")
-	if !ok {
+	case bearerMalformed:
 		return nil, http.StatusUnauthorized, "AuthenticationFailed", "Authentication failed. The 'Authorization' header is provided in an invalid format; expected 'Bearer <access token>'."
-	}
-	claims, err := s.verifyAccessToken(strings.TrimSpace(raw))
-	if err != nil {
-		msg := "The access token is invalid."
-		if errors.Is(err, errTokenExpired) {
-			msg = "The access token is invalid: it has expired."
-		}
-		return nil, http.StatusForbidden, "InvalidAuthenticationToken", msg
-	}
-	if !slices.ContainsFunc(claims.Audience, isLogAnalyticsAudience) {
+	case bearerInvalid:
+		return nil, http.StatusForbidden, "InvalidAuthenticationToken", "The access token is invalid."
+	case bearerExpired:
+		return nil, http.StatusForbidden, "InvalidAuthenticationToken", "The access token is invalid: it has expired."
+	case bearerWrongAudience:
 		return nil, http.StatusForbidden, "InvalidAuthenticationTokenAudience", fmt.Sprintf(
 			"The access token has been obtained from wrong audience or resource '%s'. It should exactly match (including forward slash) with one of the allowed audiences '%s'.",
 			strings.Join(claims.Audience, ","), LogAnalyticsAudience)
@@ -374,22 +362,9 @@ func (s *Server) workspaceByCustomerID(customerID string) (*tenant, *workspace) 
 // admitLogAnalyticsQuery applies the per-user query rate and records an admitted query. The caller
 // holds s.mu.
 func (s *Server) admitLogAnalyticsQuery(user string, now time.Time) bool {
-	if s.laRateLimit < 0 {
-		return true
-	}
-	cutoff := now.Add(-logAnalyticsRateWindow)
-	kept := s.laRecent[user][:0]
-	for _, at := range s.laRecent[user] {
-		if at.After(cutoff) {
-			kept = append(kept, at)
-		}
-	}
-	if len(kept) >= s.laRateLimit {
-		s.laRecent[user] = kept
-		return false
-	}
-	s.laRecent[user] = append(kept, now)
-	return true
+	var admitted bool
+	s.laRecent[user], admitted = admitWindow(s.laRecent[user], s.laRateLimit, logAnalyticsRateWindow, now)
+	return admitted
 }
 
 // SetQueryAccess sets whether the callers of a workspace's tenant hold a role that may query it (Log

@@ -94,7 +94,7 @@ func (s *Server) MintOIDCToken(subject, audience string, ttl time.Duration) (str
 func (s *Server) serveOIDC(w http.ResponseWriter, r *http.Request) {
 	switch strings.TrimSuffix(r.URL.Path, "/") {
 	case "/oidc/.well-known/openid-configuration":
-		if allowMethods(w, r, http.MethodGet) {
+		if allowMethods(w, r, writeARMError, http.MethodGet) {
 			writeJSON(w, http.StatusOK, map[string]any{
 				"issuer":                                s.OIDCIssuer(),
 				"jwks_uri":                              s.OIDCIssuer() + "/.well-known/jwks",
@@ -106,11 +106,11 @@ func (s *Server) serveOIDC(w http.ResponseWriter, r *http.Request) {
 			})
 		}
 	case "/oidc/.well-known/jwks":
-		if allowMethods(w, r, http.MethodGet) {
+		if allowMethods(w, r, writeARMError, http.MethodGet) {
 			writeJSON(w, http.StatusOK, s.oidcKey.jwks())
 		}
 	case "/oidc/github/token":
-		if allowMethods(w, r, http.MethodGet) {
+		if allowMethods(w, r, writeARMError, http.MethodGet) {
 			s.serveGitHubToken(w, r)
 		}
 	default:
