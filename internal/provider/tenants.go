@@ -8,7 +8,6 @@ import (
 	"sync"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/arm"
-	"github.com/google/uuid"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/types"
@@ -16,6 +15,7 @@ import (
 	"github.com/mcas-terraform/terraform-provider-mcas/internal/auth"
 	"github.com/mcas-terraform/terraform-provider-mcas/internal/clients/cloudapps"
 	"github.com/mcas-terraform/terraform-provider-mcas/internal/clients/resourcemanager"
+	"github.com/mcas-terraform/terraform-provider-mcas/internal/validators"
 )
 
 // tenantClients builds, on first use, the clients of the tenants and portals that resources and data
@@ -108,6 +108,10 @@ func (c *Clients) clientsFor(tenantID, portalURL string) *builtClients {
 		return &builtClients{problem: err}
 	}
 	t := c.tenants
+	if !other {
+		// The provider's own tenant, however the resource spells it ("" or its id, in any case).
+		tenantID = c.TenantID
+	}
 	key := strings.ToLower(tenantID + " " + strings.TrimSuffix(portalURL, "/"))
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -164,9 +168,10 @@ func (c *Clients) tenantProblem(tenantID, portalURL string) error {
 			"configure client_id with a client secret, a client certificate or a federated token of a multi-tenant app registration "+
 			"consented in that tenant, or use a provider alias configured for that tenant", tenantID, c.TenantID)
 	case c.tenants.apiToken != "":
-		return entra("tenant_id %s is not the provider's tenant (%s), but the provider calls Defender for Cloud Apps with api_token "+
-			"(MCAS_API_TOKEN), a legacy token that belongs to the provider's own tenant. Use a provider alias with that tenant's own "+
-			"api_token, or remove api_token so that Cloud Apps is called with Microsoft Entra ID tokens of each tenant", tenantID, c.TenantID)
+		return entra("tenant_id %s is not the provider's tenant (%s), but the provider calls Defender for Cloud Apps with %s, "+
+			"a legacy token that belongs to the provider's own tenant. Use a provider alias with that tenant's own "+
+			"api_token, or remove api_token so that Cloud Apps is called with Microsoft Entra ID tokens of each tenant (for the SIEM agent, "+
+			"whether Entra tokens are accepted is not confirmed: siem_agent = \"observe\" needs only the agent list)", tenantID, c.TenantID, label("api_token"))
 	case portalURL == "":
 		return &notConfiguredError{service: "Defender for Cloud Apps", attr: "portal_url", err: fmt.Errorf("tenant_id %s is not the provider's tenant (%s), "+
 			"so the provider's portal_url is not this tenant's portal: set portal_url to the tenant's Defender for Cloud Apps API URL "+
@@ -241,7 +246,7 @@ func splitImportID(raw string) (connectorID, tenantID, portalURL string, err err
 		}
 	}
 	tenantID, portalURL = values.Get("tenant_id"), values.Get("portal_url")
-	if _, err := uuid.Parse(tenantID); tenantID != "" && (err != nil || len(tenantID) != 36) {
+	if tenantID != "" && !validators.IsUUID(tenantID) {
 		return "", "", "", fmt.Errorf("the import id's tenant_id %q is not a UUID", tenantID)
 	}
 	if portalURL != "" {

@@ -90,3 +90,28 @@ func TestUnitSplitImportID(t *testing.T) {
 		}
 	}
 }
+
+// TestUnitForTenantKeepsOneClientPerTenantAndPortal: the provider's own tenant with another portal is
+// one cache entry however the resource spells the tenant ("", its id, another case), and the clients
+// are built once.
+func TestUnitForTenantKeepsOneClientPerTenantAndPortal(t *testing.T) {
+	const own = "d7bca20e-e2a1-40ba-952e-c61e79d572ac"
+	c := &Clients{TenantID: own, tenants: &tenantClients{
+		apiToken:  strings.Repeat("a", 64),
+		portalURL: "https://contoso.eu2.portal.cloudappsecurity.com",
+	}}
+	const portal = "https://contoso-test.eu2.portal.cloudappsecurity.com"
+	_, first, err := c.ForTenant("", portal)
+	if err != nil || first == nil {
+		t.Fatalf("ForTenant = %v, %v", first, err)
+	}
+	for _, spelling := range []string{own, strings.ToUpper(own), ""} {
+		_, ca, err := c.ForTenant(spelling, portal+"/")
+		if err != nil || ca != first {
+			t.Errorf("ForTenant(%q) built another Cloud Apps client (%p, first %p): %v", spelling, ca, first, err)
+		}
+	}
+	if n := len(c.tenants.built); n != 1 {
+		t.Errorf("%d cache entries, want 1", n)
+	}
+}

@@ -28,6 +28,12 @@ var (
 	streamIDPattern = regexp.MustCompile(`^[0-9a-f]{24}$`)
 )
 
+// IsUUID reports whether s is a UUID in its usual 8-4-4-4-12 hexadecimal form, as Microsoft Entra
+// writes tenant ids.
+func IsUUID(s string) bool {
+	return uuidPattern.MatchString(s)
+}
+
 // checkHTTPSURL returns an error when s is not an absolute https URL with a host.
 func checkHTTPSURL(s string) error {
 	u, err := url.Parse(s)
