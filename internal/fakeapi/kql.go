@@ -63,8 +63,13 @@ func (t *kqlTable) column(name string) int {
 // types).
 type kqlError struct {
 	semantic bool
-	// code is the inner code of the service's answer: SYN0002 for syntax, SEM0100 for an unresolved
-	// name, SEM0002 for other semantic errors.
+	// code is the innermost code of the answer: SYN0002 for syntax, SEM0100 for an unresolved name,
+	// SEM0002 for other semantic errors. These codes and the messages' wording are our model: the
+	// errors page of the query API shows only the outer BadArgumentError and SyntaxError, and no
+	// public source lists the inner codes. The "'<operator>' operator: Failed to resolve ..." form of
+	// unresolved names is the service's, as reported in public issues: "'where' operator: Failed to
+	// resolve column or scalar expression named 'ExecutionTimeInMS'" (microsoft/BCTech#107) for a
+	// column, and unknownTable's sources for a table.
 	code    string
 	message string
 	// pos is the 0-based offset of the offending token for syntax errors.
@@ -689,7 +694,9 @@ func cmpOrdered[T int64 | float64](a, b T) int {
 }
 
 // apply groups the rows and aggregates each group. Without by it answers exactly one row, even for
-// no input (count 0, max null); with by, one row per group, ordered by the group's values.
+// no input (count 0, max null); with by, one row per group. KQL leaves the order of summarize's
+// output unspecified; the fake sorts the groups by their values (lessKey) so that answers are stable,
+// which is our model, and a client must not rely on it.
 func (s summarizeOp) apply(in *kqlTable, _ time.Time) (*kqlTable, *kqlError) {
 	out := &kqlTable{}
 	seen := map[string]bool{}
@@ -804,7 +811,8 @@ func greater(a, b any) bool {
 	return false
 }
 
-// lessKey orders group keys: nulls first, then by value.
+// lessKey orders group keys: nulls first, then by value, comparing numbers as numbers, datetimes as
+// instants and strings (and booleans, false first) as text.
 func lessKey(a, b []any) bool {
 	for i := range a {
 		switch {
@@ -815,17 +823,35 @@ func lessKey(a, b []any) bool {
 		case b[i] == nil:
 			return false
 		}
-		sa, sb := fmt.Sprint(a[i]), fmt.Sprint(b[i])
-		ta, aIsTime := a[i].(time.Time)
-		tb, bIsTime := b[i].(time.Time)
-		if aIsTime && bIsTime {
-			sa, sb = ta.Format(time.RFC3339Nano), tb.Format(time.RFC3339Nano)
-		}
-		if sa != sb {
-			return sa < sb
+		if c := compareValues(a[i], b[i]); c != 0 {
+			return c < 0
 		}
 	}
 	return false
+}
+
+// compareValues compares two non-null values of a column, which have the same type; values of
+// different types compare by their text.
+func compareValues(a, b any) int {
+	switch x := a.(type) {
+	case int64:
+		if y, ok := b.(int64); ok {
+			return cmpOrdered(x, y)
+		}
+	case float64:
+		if y, ok := b.(float64); ok {
+			return cmpOrdered(x, y)
+		}
+	case time.Time:
+		if y, ok := b.(time.Time); ok {
+			return x.Compare(y)
+		}
+	case string:
+		if y, ok := b.(string); ok {
+			return strings.Compare(x, y)
+		}
+	}
+	return strings.Compare(fmt.Sprint(a), fmt.Sprint(b))
 }
 
 // apply keeps the named columns in the given order.

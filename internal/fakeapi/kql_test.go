@@ -250,3 +250,16 @@ func TestParseTimespan(t *testing.T) {
 		}
 	}
 }
+
+// TestKQLSummarizeGroupOrder checks that groups are ordered by value, numbers as numbers: AppScore
+// 10 comes after 8, where text would put it first.
+func TestKQLSummarizeGroupOrder(t *testing.T) {
+	out := runKQL(t, "T | summarize count() by AppScore")
+	var got []any
+	for _, row := range out.rows {
+		got = append(got, row[0])
+	}
+	if want := []any{nil, int64(3), int64(5), int64(8), int64(10)}; !reflect.DeepEqual(got, want) {
+		t.Errorf("groups by AppScore = %v, want %v", got, want)
+	}
+}

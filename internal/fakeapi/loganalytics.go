@@ -78,11 +78,15 @@ func (s *Server) serveLogAnalytics(w http.ResponseWriter, r *http.Request) {
 	// stays consistent with the TimeGenerated of the rows.
 	w.Header().Set("Date", s.Now().Format(http.TimeFormat))
 	m := logAnalyticsQueryPathRE.FindStringSubmatch(strings.TrimPrefix(r.URL.Path, logAnalyticsPrefix))
+	// The order of the checks below (path, method, token, request, query, then workspace, access and
+	// throttling) is our model: no source says in which order the service makes them.
 	if m == nil {
+		// Our model: the errors page shows no answer for an unknown path; the code is ours.
 		writeLogAnalyticsError(w, http.StatusNotFound, "PathNotFoundError", fmt.Sprintf("The requested path does not exist: %s. The query API serves POST /v1/workspaces/{workspace id}/query.", r.URL.Path), nil)
 		return
 	}
-	// POST, and GET with the query in the URL, which the API also takes.
+	// POST, and GET with the query in the URL, which the API also takes (request-format page); the 405
+	// for other methods and its wording are our model.
 	if !allowMethods(w, r, writeLogAnalyticsErrorOnly, http.MethodGet, http.MethodPost) {
 		return
 	}
@@ -107,6 +111,8 @@ func (s *Server) serveLogAnalytics(w http.ResponseWriter, r *http.Request) {
 	t, ws := s.workspaceByCustomerID(m[1])
 	switch {
 	case ws == nil:
+		// Our model: the errors page shows no answer for an unknown workspace; the code and wording
+		// are ours.
 		s.mu.Unlock()
 		writeLogAnalyticsError(w, http.StatusNotFound, "WorkspaceNotFoundError", "The workspace could not be found", nil)
 		return

@@ -38,10 +38,13 @@ const (
 // How the token endpoint refuses a federated token that matches no federated credential of the app
 // (Options.FederatedErrors, SetFederatedErrors).
 const (
-	// FederatedErrorsGeneric answers AADSTS70021, which names the token's issuer, subject and audience.
+	// FederatedErrorsGeneric answers AADSTS70021, which names the token's issuer, subject and audience
+	// (the form quoted in Azure/azure-workload-identity#616).
 	FederatedErrorsGeneric = "generic"
 	// FederatedErrorsSpecific answers AADSTS700211 when no credential has the token's issuer and
-	// AADSTS700213 when none has its subject, as Entra does today; another audience still gets 70021.
+	// AADSTS700213 when none has its subject, the forms quoted in Azure/azure-workload-identity#1200
+	// and Azure/login#482; another audience still gets 70021 (our model). Which form a tenant answers
+	// is not documented, so offering both behind a switch is our model.
 	FederatedErrorsSpecific = "specific"
 )
 

@@ -363,8 +363,9 @@ func (s *Server) SetStreamsEnvelope(name string, envelope string) error {
 const (
 	// SIEMRouteModeled answers the whole route as modeled (the default).
 	SIEMRouteModeled = "modeled"
-	// SIEMRouteReadOnly answers the list only; every write answers 405, as a Django REST framework view
-	// that allows GET alone would (our model of a read-only route).
+	// SIEMRouteReadOnly answers GET of the list only; every other agent call, GET by id included,
+	// answers 405, as a Django REST framework view that allows GET of the list alone would (our model
+	// of a read-only route: the one public trace reads the list and nothing else).
 	SIEMRouteReadOnly = "read-only"
 	// SIEMRouteAbsent answers every agent call 404, as for a path the API does not have.
 	SIEMRouteAbsent = "absent"
