@@ -144,10 +144,18 @@ func TestAdminSwitchesOfRealAzure(t *testing.T) {
 		"onboarding_delay_seconds": 3600, "connector_writes_delay_seconds": 7200}).expectStatus(t, http.StatusNoContent)
 	var state stateJSON
 	do(t, s, http.MethodGet, "/admin/state", "", nil).expectStatus(t, http.StatusOK).decode(t, &state)
+	found := false
 	for _, ws := range state.Tenants[0].Workspaces {
-		if ws.ID == info.NoSentinelWorkspaceID && (!ws.SentinelEnabled || ws.OnboardedFrom == "" || ws.ConnectorWritesFrom <= ws.OnboardedFrom) {
+		if ws.ID != info.NoSentinelWorkspaceID {
+			continue
+		}
+		found = true
+		if !ws.SentinelEnabled || ws.OnboardedFrom == "" || ws.ConnectorWritesFrom <= ws.OnboardedFrom {
 			t.Errorf("delayed workspace = %+v", ws)
 		}
+	}
+	if !found {
+		t.Errorf("the state of tenant %q lists no workspace %s", state.Tenants[0].Name, info.NoSentinelWorkspaceID)
 	}
 	do(t, s, http.MethodPatch, "/admin/workspaces", "", map[string]any{"id": info.NoSentinelWorkspaceID, "sentinel_enabled": false,
 		"onboarding_delay_seconds": 1}).expectStatus(t, http.StatusBadRequest)

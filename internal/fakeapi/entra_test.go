@@ -641,8 +641,11 @@ func TestEntraAnswersOfToday(t *testing.T) {
 			if codes, _ := obj["error_codes"].([]any); len(codes) != 1 || codes[0] != tc.aadsts {
 				t.Errorf("error_codes = %v, want [%v]", codes, tc.aadsts)
 			}
-			if desc, _ := obj["error_description"].(string); !strings.Contains(desc, tc.text) || obj["error"] == "" {
+			if desc, _ := obj["error_description"].(string); !strings.Contains(desc, tc.text) {
 				t.Errorf("error_description = %q, want it to contain %q", desc, tc.text)
+			}
+			if code, _ := obj["error"].(string); code == "" {
+				t.Errorf("error = %v, want a non-empty OAuth error code", obj["error"])
 			}
 		})
 	}

@@ -73,11 +73,29 @@ func TestKQLWhere(t *testing.T) {
 		{"T | where Blocked == true", 2},
 		{"T | where TimeGenerated > ago(0.5d) | where StreamName == 'Zscaler'", 1},
 		{"T | where StreamName == 'palo alto'", 0}, // == is case-sensitive
-		{"T | where StreamName == 'It\\'s'", 0},
 	}
 	for _, tt := range tests {
 		if got := len(runKQL(t, tt.query).rows); got != tt.want {
 			t.Errorf("%s: %d rows, want %d", tt.query, got, tt.want)
+		}
+	}
+}
+
+// TestKQLStringEscapes checks that escaped quotes and backslashes in string literals are decoded.
+func TestKQLStringEscapes(t *testing.T) {
+	for query, want := range map[string]string{
+		`T | where StreamName == 'It\'s'`:      "It's",
+		`T | where StreamName == "say \"hi\""`: `say "hi"`,
+		`T | where StreamName == 'a\\b'`:       `a\b`,
+	} {
+		q, err := parseKQL(query)
+		if err != nil {
+			t.Errorf("parseKQL(%s): %v", query, err)
+			continue
+		}
+		where, ok := q.ops[0].(whereOp)
+		if !ok || len(where.preds) != 1 || where.preds[0].value.typ != kqlString || where.preds[0].value.str != want {
+			t.Errorf("parseKQL(%s) = %+v; want the string literal %q", query, q.ops, want)
 		}
 	}
 }

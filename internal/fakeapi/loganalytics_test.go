@@ -390,14 +390,15 @@ func TestLogAnalyticsThrottleAndFaults(t *testing.T) {
 		map[string]any{"query": "SecurityAlert | take 1"}).expectStatus(t, 200)
 
 	s2 := startServer(t, Options{})
+	info2 := mustTenant(t, s2, "contoso")
 	if _, err := s2.InjectFault(Fault{PathPattern: "^/loganalytics/", Kind: FaultPartialResult}); err != nil {
 		t.Fatal(err)
 	}
-	a := laQuery(t, s2, "contoso", info.WorkspaceCustomerID, "SecurityAlert | summarize count()", "").answer(t)
+	a := laQuery(t, s2, "contoso", info2.WorkspaceCustomerID, "SecurityAlert | summarize count()", "").answer(t)
 	if a.Error == nil || a.Error.Code != "PartialError" || len(a.Error.Details) == 0 || a.Tables[0].Rows[0][0] == nil {
 		t.Fatalf("partial answer: %+v", a)
 	}
-	if again := laQuery(t, s2, "contoso", info.WorkspaceCustomerID, "SecurityAlert | summarize count()", "").answer(t); again.Error != nil {
+	if again := laQuery(t, s2, "contoso", info2.WorkspaceCustomerID, "SecurityAlert | summarize count()", "").answer(t); again.Error != nil {
 		t.Fatalf("the fault outlived its count: %+v", again.Error)
 	}
 }

@@ -199,6 +199,12 @@ func TestAddTenantsIsAllOrNothing(t *testing.T) {
 	if after := s.TenantNames(); fmt.Sprint(after) != fmt.Sprint(before) {
 		t.Errorf("refused batches changed the tenants from %v to %v", before, after)
 	}
+	// The valid tenants of a refused batch were not added either.
+	for _, name := range []string{"customer-2", "customer-3", "customer-4"} {
+		if _, ok := s.Tenant(name); ok {
+			t.Errorf("tenant %q of a refused batch exists", name)
+		}
+	}
 
 	// The admin interface takes an array too.
 	var added []TenantInfo
