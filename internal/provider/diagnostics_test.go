@@ -1,9 +1,12 @@
 package provider
 
 import (
+	"fmt"
+	"net/http"
 	"strings"
 	"testing"
 
+	"github.com/mcas-terraform/terraform-provider-mcas/internal/clients/loganalytics"
 	"github.com/mcas-terraform/terraform-provider-mcas/internal/clients/resourcemanager"
 )
 
@@ -41,5 +44,18 @@ func TestIntegrationDiagnosticTellsCausesApart(t *testing.T) {
 				t.Errorf("detail = %q, want the error, %q and not %q", d.Detail(), tc.advice, tc.never)
 			}
 		})
+	}
+}
+
+// TestIngestionDiagnosticKeepsServicesApart: the clients share one error type, so a query API answer
+// must not be taken for the workspace read's (nor get Resource Manager's advice).
+func TestIngestionDiagnosticKeepsServicesApart(t *testing.T) {
+	query := fmt.Errorf("counting discovery logs: %w", &resourcemanager.Error{Service: loganalytics.ServiceName, Operation: "counting", StatusCode: http.StatusTooManyRequests})
+	if d := ingestionDiagnostic("Reading failed", query); d.Summary() != "Reading failed: throttled by Log Analytics" || strings.Contains(d.Detail(), "Azure Resource Manager") {
+		t.Errorf("a throttled query gave %q / %q", d.Summary(), d.Detail())
+	}
+	workspace := &resourcemanager.Error{Service: resourcemanager.ServiceName, Operation: "reading Log Analytics workspace", StatusCode: http.StatusNotFound}
+	if d := ingestionDiagnostic("Reading failed", workspace); d.Summary() != "Reading failed: workspace not found" {
+		t.Errorf("a missing workspace gave %q", d.Summary())
 	}
 }

@@ -243,8 +243,9 @@ func answerWarnings(workspace, table, attribute string, a loganalytics.Answer) d
 func ingestionDiagnostic(summary string, err error) diag.Diagnostic {
 	const roles = "Log Analytics Reader or Microsoft Sentinel Reader on the workspace (or a role that includes it, such as " +
 		"Reader or Microsoft Sentinel Contributor)"
+	// The clients share one error type: only a Resource Manager answer is about the workspace read.
 	var armErr *resourcemanager.Error
-	if errors.As(err, &armErr) {
+	if errors.As(err, &armErr) && armErr.Service == resourcemanager.ServiceName {
 		switch {
 		case armErr.StatusCode == http.StatusForbidden || strings.EqualFold(armErr.Code, "AuthorizationFailed"):
 			return diag.NewErrorDiagnostic(summary+": permission missing",
@@ -265,8 +266,7 @@ func ingestionDiagnostic(summary string, err error) diag.Diagnostic {
 	case loganalytics.IsUnauthorized(err):
 		return diag.NewErrorDiagnostic(summary+": Log Analytics rejected the credentials",
 			fmt.Sprintf("%v\n\nThe query API took no token from the request. Check the provider's Microsoft Entra ID credential and, "+
-				"with environment = \"custom\", that endpoint.log_analytics_audience (ARM_LOG_ANALYTICS_AUDIENCE) is the audience the "+
-				"cloud's query API expects.", err))
+				"with environment = \"custom\", that %s is the audience the cloud's query API expects.", err, label("endpoint.log_analytics_audience")))
 	case loganalytics.IsThrottled(err):
 		return diag.NewErrorDiagnostic(summary+": throttled by Log Analytics",
 			fmt.Sprintf("%v\n\nThe query API allows a user 200 queries per 30 seconds and the provider already retried with back-off "+

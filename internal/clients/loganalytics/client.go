@@ -35,8 +35,8 @@ import (
 // LogSubsystem is the tflog subsystem into which the client logs its HTTP traffic.
 const LogSubsystem = "loganalytics"
 
-// serviceName names the service in error messages.
-const serviceName = "the Log Analytics query API"
+// ServiceName names the service in error messages and in the clients' common error.
+const ServiceName = "the Log Analytics query API"
 
 // Default retry settings, used for the fields the caller leaves zero. The service counts 200 queries
 // per user in 30 seconds and sends no documented Retry-After, so the waits add up to more than that
@@ -126,9 +126,14 @@ func checkEndpoint(raw string) (string, error) {
 	case raw == "":
 		return "", fmt.Errorf("creating the Log Analytics client: the endpoint is empty; %s", expected)
 	case err != nil:
-		return "", fmt.Errorf("creating the Log Analytics client: the endpoint %q is not a URL (%v); %s", raw, err, expected)
+		// The parser's error repeats the URL, which may carry a password: keep only its reason.
+		var urlErr *url.Error
+		if errors.As(err, &urlErr) {
+			err = urlErr.Err
+		}
+		return "", fmt.Errorf("creating the Log Analytics client: the endpoint is not a URL (%v); %s", err, expected)
 	case !strings.EqualFold(u.Scheme, "https") || u.Host == "" || u.Opaque != "" || u.User != nil || u.RawQuery != "" || u.Fragment != "":
-		return "", fmt.Errorf("creating the Log Analytics client: the endpoint %q is not an absolute https URL without user information, query or fragment; %s", raw, expected)
+		return "", fmt.Errorf("creating the Log Analytics client: the endpoint %q is not an absolute https URL without user information, query or fragment; %s", u.Redacted(), expected)
 	}
 	return strings.TrimSuffix(u.String(), "/"), nil
 }
@@ -176,7 +181,7 @@ func (c *Client) query(ctx context.Context, op, workspace, table, kql string, lo
 		}
 		return nil, fmt.Errorf("%s of workspace %s: the HTTP 200 answer is not a query result: %w", op, workspace, err)
 	case err != nil:
-		sendErr := &pipeline.SendError{Operation: op + " of workspace " + workspace, Service: serviceName, Err: err}
+		sendErr := &pipeline.SendError{Operation: op + " of workspace " + workspace, Service: ServiceName, Err: err}
 		if resp := last.response(); resp != nil {
 			sendErr.Last = newError(op, workspace, resp).response()
 		}

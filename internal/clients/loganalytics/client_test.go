@@ -260,6 +260,24 @@ func TestRefusedBeforeSending(t *testing.T) {
 	}
 	if _, err := loganalytics.NewClient(loganalytics.Options{Endpoint: "https://api.loganalytics.io"}); err == nil {
 		t.Error("NewClient accepted no credential")
+	} // A password in the endpoint never reaches the error.
+	for _, endpoint := range []string{"https://user:s3cr3t-pw@api.loganalytics.io", "https://user:s3cr3t-pw@api.loganalytics.io/%zz"} {
+		_, err := loganalytics.NewClient(loganalytics.Options{Endpoint: endpoint, Credential: &clienttest.Credential{}})
+		if err == nil || strings.Contains(err.Error(), "s3cr3t-pw") {
+			t.Errorf("NewClient(%q) = %v, want an error without the password", endpoint, err)
+		}
+	}
+}
+
+// TestErrorsStayWithTheirService: the clients share one error type, so a Resource Manager or Cloud
+// Apps answer is never classified as the query API's, whatever its status.
+func TestErrorsStayWithTheirService(t *testing.T) {
+	for _, status := range []int{http.StatusForbidden, http.StatusNotFound, http.StatusTooManyRequests} {
+		other := &pipeline.SendError{Operation: "reading data connector", Service: "Azure Resource Manager", Err: context.DeadlineExceeded,
+			Last: &pipeline.ResponseError{Service: "Azure Resource Manager", Operation: "reading data connector", StatusCode: status}}
+		if loganalytics.IsForbidden(other) || loganalytics.IsNotFound(other) || loganalytics.IsThrottled(other) {
+			t.Errorf("a Resource Manager answer with HTTP %d reads as the query API's", status)
+		}
 	}
 }
 

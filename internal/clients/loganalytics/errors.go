@@ -59,7 +59,7 @@ func (e *Error) response() *pipeline.ResponseError {
 	if e.Inner != "" {
 		message += " (" + e.Inner + ")"
 	}
-	return &pipeline.ResponseError{Service: serviceName, Operation: e.Operation + " of workspace " + e.Workspace,
+	return &pipeline.ResponseError{Service: ServiceName, Operation: e.Operation + " of workspace " + e.Workspace,
 		StatusCode: e.StatusCode, Code: e.Code, Message: message}
 }
 
@@ -143,7 +143,7 @@ func hasStatus(err error, status int) bool {
 		return e.StatusCode == status
 	}
 	var last *pipeline.ResponseError
-	return errors.As(err, &last) && last.StatusCode == status
+	return errors.As(err, &last) && last.Service == ServiceName && last.StatusCode == status
 }
 
 // PartialError is what a 200 answer says about the part of a query that failed: the figures it came
