@@ -72,9 +72,13 @@ type kqlError struct {
 	// column, and unknownTable's sources for a table.
 	code    string
 	message string
-	// pos is the 0-based offset of the offending token for syntax errors.
-	pos   int
-	token string
+	// pos is the 0-based byte offset of the offending token in the query for syntax errors; line
+	// (1-based) and column (0-based, in bytes) are the same place, set by parseKQL.
+	pos          int
+	line, column int
+	token        string
+	// reason is what a syntax error says about the token.
+	reason string
 }
 
 func (e *kqlError) Error() string { return e.message }
@@ -85,8 +89,15 @@ func syntaxError(tok kqlToken, format string, args ...any) *kqlError {
 	if tok.kind == tokEOF {
 		text = "<end of query>"
 	}
-	return &kqlError{code: "SYN0002", pos: tok.pos, token: text,
-		message: fmt.Sprintf("Query could not be parsed at '%s' on line [1,%d]: %s", text, tok.pos, fmt.Sprintf(format, args...))}
+	return &kqlError{code: "SYN0002", pos: tok.pos, token: text, reason: fmt.Sprintf(format, args...)}
+}
+
+// locate sets the line and column of a syntax error in query q and writes its message.
+func (e *kqlError) locate(q string) {
+	before := q[:min(e.pos, len(q))]
+	e.line = strings.Count(before, "\n") + 1
+	e.column = len(before) - (strings.LastIndexByte(before, '\n') + 1)
+	e.message = fmt.Sprintf("Query could not be parsed at '%s' on line [%d,%d]: %s", e.token, e.line, e.column, e.reason)
 }
 
 // semanticError reports a query that parses but cannot be evaluated.
@@ -322,6 +333,15 @@ func (p *kqlParser) ident(what string) (string, *kqlError) {
 
 // parseKQL parses a query of the subset.
 func parseKQL(q string) (*kqlQuery, *kqlError) {
+	query, err := parseKQLTokens(q)
+	if err != nil && !err.semantic {
+		err.locate(q)
+	}
+	return query, err
+}
+
+// parseKQLTokens lexes and parses a query; syntax errors are not located yet.
+func parseKQLTokens(q string) (*kqlQuery, *kqlError) {
 	toks, err := lexKQL(q)
 	if err != nil {
 		return nil, err

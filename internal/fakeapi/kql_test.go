@@ -1,6 +1,7 @@
 package fakeapi
 
 import (
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -279,5 +280,24 @@ func TestKQLSummarizeGroupOrder(t *testing.T) {
 	}
 	if want := []any{nil, int64(3), int64(5), int64(8), int64(10)}; !reflect.DeepEqual(got, want) {
 		t.Errorf("groups by AppScore = %v, want %v", got, want)
+	}
+}
+
+// TestKQLSyntaxErrorPosition checks that a syntax error names the line and column of its token.
+func TestKQLSyntaxErrorPosition(t *testing.T) {
+	for query, want := range map[string][2]int{
+		"T | take many":                       {1, 9},
+		"T\n| where StreamName == 'x'\n| sum": {3, 2},
+		"T\r\n| where 5 == 5":                 {2, 8},
+	} {
+		_, err := parseKQL(query)
+		switch {
+		case err == nil || err.semantic:
+			t.Errorf("%q: error %v; want a syntax error", query, err)
+		case err.line != want[0] || err.column != want[1]:
+			t.Errorf("%q: line %d column %d; want line %d column %d (%s)", query, err.line, err.column, want[0], want[1], err.message)
+		case !strings.Contains(err.message, fmt.Sprintf("on line [%d,%d]", want[0], want[1])):
+			t.Errorf("%q: the message %q does not name line %d column %d", query, err.message, want[0], want[1])
+		}
 	}
 }

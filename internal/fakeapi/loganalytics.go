@@ -66,7 +66,7 @@ func queryError(w http.ResponseWriter, err *kqlError) {
 	if err.semantic {
 		inner = map[string]any{"code": "SemanticError", "message": "A semantic error occurred."}
 	} else {
-		detail["line"], detail["pos"], detail["token"] = 1, err.pos, err.token
+		detail["line"], detail["pos"], detail["token"] = err.line, err.column, err.token
 	}
 	inner["innererror"] = detail
 	writeLogAnalyticsError(w, http.StatusBadRequest, "BadArgumentError", "The request had some invalid properties", inner)
