@@ -84,9 +84,9 @@ var ErrNoMethod = errors.New("no Microsoft Entra ID authentication method is con
 
 // singleTenantMethods are the methods that get tokens of their own tenant only, with the reason.
 var singleTenantMethods = map[string]string{
-	// AzureCLICredential would pass --tenant, but the CLI's account is a user of its own directory;
-	// the provider keeps the CLI, a tool for people at a desk, to the tenant it is logged in to.
-	MethodAzureCLI: "the Azure CLI signs in to the tenant it is logged in to only",
+	// AzureCLICredential would pass --tenant; the provider keeps the CLI, a tool for people at a desk,
+	// to the tenant it is logged in to (our choice, not a limit of the CLI).
+	MethodAzureCLI: "the provider uses the Azure CLI only in the tenant it is logged in to",
 	// Managed identities are service principals of their own tenant; azidentity's
 	// ManagedIdentityCredential ignores the tenant of a token request.
 	MethodManagedID: "a managed identity gets tokens in its own tenant only (on Kubernetes, workload identity's federated token file works for other tenants)",

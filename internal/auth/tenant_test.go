@@ -187,7 +187,7 @@ func TestCheckTenant(t *testing.T) {
 			settings: Settings{TenantID: testTenant, ClientID: testClient, UseMSI: true, UseCLI: true, AdditionalTenants: []string{"*"}},
 			tenant:   other,
 			want: `no configured authentication method can get tokens for the tenant [-0]+aa.*` + regexp.QuoteMeta(MethodManagedID) +
-				`: a managed identity gets tokens in its own tenant only.*` + regexp.QuoteMeta(MethodAzureCLI) + `: the Azure CLI signs in to the tenant it is logged in to only`,
+				`: a managed identity gets tokens in its own tenant only.*` + regexp.QuoteMeta(MethodAzureCLI) + `: the provider uses the Azure CLI only in the tenant it is logged in to`,
 		},
 		{
 			name:     "without a provider tenant every tenant is the credential's own",

@@ -332,7 +332,7 @@ data "mcas_discovery_streams" "customer" {
 			step(provider(allowContoso+fmt.Sprintf("\napi_token = %q", mssp.APIToken))+integration(contoso, true),
 				`provider calls Defender for Cloud Apps with api_token \(MCAS_API_TOKEN\), a legacy token that belongs to the provider's own tenant`),
 			step(strings.Replace(providerBlock(srv, mssp, `additional_tenant_ids = ["*"]`), "use_cli    = false", "use_cli    = true", 1)+integration(contoso, true),
-				`no configured authentication method can get tokens for the tenant `+contoso.TenantID+`.*Azure CLI \(use_cli / ARM_USE_CLI\): the Azure CLI signs in to the tenant it is logged in to only`),
+				`no configured authentication method can get tokens for the tenant `+contoso.TenantID+`.*Azure CLI \(use_cli / ARM_USE_CLI\): the provider uses the Azure CLI only in the tenant it is logged in to`),
 			step(provider(`additional_tenant_ids = ["contoso"]`)+integration(contoso, true), `Invalid tenant id.*"contoso" is neither a tenant id nor "\*"`),
 			step(provider(allowContoso)+fmt.Sprintf(`
 import {

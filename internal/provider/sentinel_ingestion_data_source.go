@@ -83,7 +83,7 @@ func (d *sentinelIngestionDataSource) Schema(_ context.Context, _ datasource.Sch
 				Optional: true,
 				Computed: true,
 				MarkdownDescription: "How far back to count, as a duration such as `24h`, `90m` or `1h30m` (the syntax of Go and of " +
-					"Terraform's `timeadd`); from `1m` to `17520h` (730 days, the longest a workspace keeps data for queries). Defaults to `" +
+					"Terraform's `timeadd`); from `1m` to `17520h` (730 days, the longest interactive retention of a workspace). Defaults to `" +
 					defaultLookback + "`.",
 				Validators: []validator.String{validators.Lookback()},
 			},

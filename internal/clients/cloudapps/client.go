@@ -242,10 +242,14 @@ func listAll[T any](op, noun string, id func(T) string, page func(query string) 
 			return nil, err
 		}
 		for _, item := range items {
-			if key := id(item); key != "" && seen[key] {
+			key := id(item)
+			if key == "" {
+				continue
+			}
+			if seen[key] {
 				return nil, fmt.Errorf("%s: the page at skip %d repeats %s %q of an earlier page, so the list would never end; try again later", op, skip, noun, key)
 			}
-			seen[id(item)] = true
+			seen[key] = true
 		}
 		all = append(all, items...)
 		if !hasNext {

@@ -6,8 +6,8 @@
 // (scope audience + "/.default"), retries (408, 429 and 5xx, honouring Retry-After) and telemetry come
 // from azcore. Its queries are fixed KQL text with only validated values in it, one query per table.
 //
-// The query API allows a user 200 queries per 30 seconds and runs 5 of them at once (the others
-// wait in a queue); it answers HTTP 429 past that. The default retries wait long enough for a 30
+// The query API allows a user 200 queries per 30 seconds and 5 at once, and answers HTTP 429 past
+// that. The default retries wait long enough for a 30
 // second window to pass.
 package loganalytics
 
@@ -39,8 +39,9 @@ const LogSubsystem = "loganalytics"
 const ServiceName = "the Log Analytics query API"
 
 // Default retry settings, used for the fields the caller leaves zero. The service counts 200 queries
-// per user in 30 seconds and sends no documented Retry-After, so the waits add up to more than that
-// window: about 2, 4, 8 and 16 seconds.
+// per user in 30 seconds, and we know of no Retry-After it sends; azcore waits (2^n-1) times the
+// delay, jittered and capped, so the waits (about 2, 6, 14 and 30 seconds) add up to more than that
+// window.
 const (
 	DefaultMaxRetries    = 4
 	DefaultRetryDelay    = 2 * time.Second

@@ -115,8 +115,10 @@ func newError(op, workspace string, resp *http.Response) *Error {
 	return e
 }
 
-// tableMissing reports whether the error says that the workspace has no table of that name: the
-// service's semantic error for a name it cannot resolve.
+// tableMissing reports whether the error says that the workspace has no table of that name. The
+// wording, a semantic error "Failed to resolve table or column expression named '<name>'", is the one
+// seen in public reports (microsoft/finops-toolkit#1776); Microsoft does not document it, so this is
+// our model of how the service answers a query of a table the workspace does not have.
 func (e *Error) tableMissing(table string) bool {
 	return e.StatusCode == http.StatusBadRequest && strings.Contains(e.Inner, "Failed to resolve table") &&
 		strings.Contains(e.Inner, "named '"+table+"'")

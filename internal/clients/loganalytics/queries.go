@@ -21,7 +21,8 @@ const (
 )
 
 // Bounds of a lookback: whole seconds, from a minute to 730 days, the longest interactive retention
-// of a Log Analytics workspace (older data is archived and cannot be queried this way).
+// a Log Analytics workspace can be set to (our bound: older data is no longer in the tables a query
+// reads, and the workspace's own retention may be shorter).
 const (
 	MinLookback = time.Minute
 	MaxLookback = 730 * 24 * time.Hour
@@ -33,7 +34,7 @@ func CheckLookback(d time.Duration) error {
 	case d < MinLookback:
 		return fmt.Errorf("%s is shorter than the minimum of %s", d, MinLookback)
 	case d > MaxLookback:
-		return fmt.Errorf("%s is longer than 730 days (17520h), the longest a workspace keeps data for queries", d)
+		return fmt.Errorf("%s is longer than 730 days (17520h), the longest interactive retention of a workspace", d)
 	case d%time.Second != 0:
 		return fmt.Errorf("%s is not a whole number of seconds", d)
 	}
@@ -86,8 +87,8 @@ type Answer struct {
 	AnsweredAt time.Time
 	// Partial is set when the service could answer only part of the query: the figures may be low.
 	Partial *PartialError
-	// TableMissing is set when the workspace has no such table (no data of that kind has ever
-	// arrived, or Microsoft Sentinel is not enabled on it); the figures are then zero.
+	// TableMissing is set when the query API says the workspace has no such table (in our model,
+	// because no data of that kind has arrived yet); the figures are then zero.
 	TableMissing bool
 }
 

@@ -395,7 +395,8 @@ func MayHaveActed(err error) bool {
 	if errors.As(err, &routeErr) && routeErr.StatusCode != 0 {
 		return false
 	}
-	return !cloudapps.IsRefused(err) && !resourcemanager.IsRefused(err)
+	// Both clients classify their answers with the same function.
+	return !cloudapps.IsRefused(err)
 }
 
 // AgentMatches reports whether the agent forwards what d asks.

@@ -128,14 +128,15 @@ func status(err error) int {
 	return 0
 }
 
-// IsNotFound reports whether err comes from an HTTP 404 answer, which both services give for an
-// absent object whatever the body says.
+// IsNotFound reports whether err comes from an HTTP 404 answer: Resource Manager's answer for an
+// absent resource whatever the body says, and in our model of the SIEM agent route Defender for Cloud
+// Apps' for an absent agent.
 func IsNotFound(err error) bool {
 	return status(err) == http.StatusNotFound
 }
 
-// IsConflict reports whether err comes from an HTTP 409 answer, which Defender for Cloud Apps gives
-// when a Sentinel SIEM agent already exists.
+// IsConflict reports whether err comes from an HTTP 409 answer, which in our model of the SIEM agent
+// route Defender for Cloud Apps gives when a Sentinel SIEM agent already exists.
 func IsConflict(err error) bool {
 	return status(err) == http.StatusConflict
 }
