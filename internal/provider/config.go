@@ -35,13 +35,6 @@ const (
 
 var environments = []string{EnvironmentPublic, EnvironmentUSGovernment, EnvironmentChina, EnvironmentCustom}
 
-// logAnalyticsEndpoints are the Log Analytics query endpoints of the built-in clouds.
-var logAnalyticsEndpoints = map[string]string{
-	EnvironmentPublic:       "https://api.loganalytics.io",
-	EnvironmentUSGovernment: "https://api.loganalytics.us",
-	EnvironmentChina:        "https://api.loganalytics.azure.cn",
-}
-
 // microsoftAuthorityHosts are the authority hosts MSAL's instance discovery knows; any other host is
 // used with instance discovery disabled.
 var microsoftAuthorityHosts = map[string]bool{
@@ -242,7 +235,7 @@ func (p *mcasProvider) resolve(values settingValues, diags *diag.Diagnostics) (*
 				fmt.Sprintf("endpoint is set, but environment is %q, whose endpoints are built in. Set environment = \"custom\" to use your own endpoints, or remove the endpoint block.", environment))
 		}
 	}
-	clients.LogAnalyticsEndpoint = logAnalyticsEndpoints[environment]
+	clients.LogAnalyticsEndpoint = loganalytics.CloudEndpoint(s.Cloud)
 	if environment == EnvironmentCustom {
 		clients.LogAnalyticsEndpoint = laEndpoint
 	}

@@ -71,7 +71,6 @@ type Options struct {
 // Client queries Log Analytics workspaces. It is safe for concurrent use.
 type Client struct {
 	logs        *azlogs.Client
-	endpoint    string
 	callTimeout time.Duration
 	now         func() time.Time
 }
@@ -116,7 +115,7 @@ func NewClient(opts Options) (*Client, error) {
 	if callTimeout <= 0 {
 		callTimeout = DefaultCallTimeout
 	}
-	return &Client{logs: logs, endpoint: endpoint, callTimeout: callTimeout, now: time.Now}, nil
+	return &Client{logs: logs, callTimeout: callTimeout, now: time.Now}, nil
 }
 
 // checkEndpoint checks the endpoint and returns it without a trailing slash.
@@ -139,8 +138,12 @@ func checkEndpoint(raw string) (string, error) {
 	return strings.TrimSuffix(u.String(), "/"), nil
 }
 
-// Endpoint returns the query endpoint the client calls.
-func (c *Client) Endpoint() string { return c.endpoint }
+// CloudEndpoint returns the query endpoint, without the API version, that a cloud configuration holds
+// for the query API: the SDK registers it for azcore's built-in clouds. It is empty for a
+// configuration without it, such as a custom one.
+func CloudEndpoint(c cloud.Configuration) string {
+	return strings.TrimSuffix(strings.TrimSuffix(c.Services[azlogs.ServiceName].Endpoint, "/"), "/v1")
+}
 
 // answer is a query's result table with what the service said about it.
 type answer struct {

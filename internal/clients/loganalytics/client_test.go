@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/cloud"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 
 	"github.com/mcas-terraform/terraform-provider-mcas/internal/clients/internal/clienttest"
@@ -345,5 +346,19 @@ func TestAgainstFakeServer(t *testing.T) {
 	}
 	if n := srv.CountRequests("POST", "/query$"); n != 2 {
 		t.Fatalf("%d query requests for two tables", n)
+	}
+}
+
+// TestCloudEndpoint takes the built-in clouds' query endpoints from the SDK's cloud configurations.
+func TestCloudEndpoint(t *testing.T) {
+	for c, want := range map[*cloud.Configuration]string{
+		&cloud.AzurePublic:     "https://api.loganalytics.io",
+		&cloud.AzureGovernment: "https://api.loganalytics.us",
+		&cloud.AzureChina:      "https://api.loganalytics.azure.cn",
+		{}:                     "",
+	} {
+		if got := loganalytics.CloudEndpoint(*c); got != want {
+			t.Errorf("CloudEndpoint = %q, want %q", got, want)
+		}
 	}
 }
