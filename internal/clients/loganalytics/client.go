@@ -12,11 +12,9 @@
 package loganalytics
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -25,7 +23,6 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/cloud"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
 	"github.com/Azure/azure-sdk-for-go/sdk/monitor/query/azlogs"
 
 	"github.com/mcas-terraform/terraform-provider-mcas/internal/clients/httplog"
@@ -91,7 +88,7 @@ func NewClient(opts Options) (*Client, error) {
 	clientOptions := opts.ClientOptions
 	clientOptions.PerCallPolicies = append([]policy.Policy(nil), opts.ClientOptions.PerCallPolicies...)
 	clientOptions.PerRetryPolicies = append(append([]policy.Policy(nil), opts.ClientOptions.PerRetryPolicies...),
-		httplog.NewPolicy(LogSubsystem, httplog.Options{}), lastAnswerPolicy{})
+		httplog.NewPolicy(LogSubsystem, httplog.Options{}), pipeline.NewLastResponsePolicy())
 	if clientOptions.Retry.MaxRetries == 0 {
 		clientOptions.Retry.MaxRetries = DefaultMaxRetries
 	}
@@ -165,8 +162,7 @@ func (c *Client) query(ctx context.Context, op, workspace, table, kql string, lo
 		defer cancel()
 	}
 	var raw *http.Response
-	last := &lastAnswer{}
-	ctx = context.WithValue(policy.WithCaptureResponse(ctx, &raw), lastAnswerKey{}, last)
+	ctx, last := pipeline.WithLastResponse(policy.WithCaptureResponse(ctx, &raw))
 	timespan := azlogs.TimeInterval(isoDuration(lookback))
 	resp, err := c.logs.QueryWorkspace(ctx, workspace, azlogs.QueryBody{Query: &kql, Timespan: &timespan}, nil)
 	var respErr *azcore.ResponseError
@@ -186,7 +182,7 @@ func (c *Client) query(ctx context.Context, op, workspace, table, kql string, lo
 		return nil, fmt.Errorf("%s of workspace %s: the HTTP 200 answer is not a query result: %w", op, workspace, err)
 	case err != nil:
 		sendErr := &pipeline.SendError{Operation: op + " of workspace " + workspace, Service: ServiceName, Err: err}
-		if resp := last.response(); resp != nil {
+		if resp := last(); resp != nil {
 			sendErr.Last = newError(op, workspace, resp).response()
 		}
 		return nil, sendErr
@@ -218,41 +214,4 @@ func checkWorkspace(id string) error {
 		return fmt.Errorf("the workspace id %q is not the workspace's customer id (a GUID such as 00000000-0000-0000-0000-000000000000, the \"Workspace ID\" of the portal)", pipeline.Snippet([]byte(id), 80))
 	}
 	return nil
-}
-
-// lastAnswerKey is the context key of the lastAnswer of a call.
-type lastAnswerKey struct{}
-
-// lastAnswer keeps a copy of the last non-success answer of a call, which azcore's retry policy drops
-// when a later attempt fails in transport or the time runs out.
-type lastAnswer struct {
-	status int
-	header http.Header
-	body   []byte
-}
-
-// response returns the kept answer as a fresh response, or nil.
-func (l *lastAnswer) response() *http.Response {
-	if l.status == 0 {
-		return nil
-	}
-	return &http.Response{StatusCode: l.status, Status: fmt.Sprintf("%d %s", l.status, http.StatusText(l.status)),
-		Header: l.header.Clone(), Body: io.NopCloser(bytes.NewReader(l.body)), ContentLength: int64(len(l.body))}
-}
-
-// lastAnswerPolicy records each non-success answer into the call's lastAnswer.
-type lastAnswerPolicy struct{}
-
-// Do implements policy.Policy.
-func (lastAnswerPolicy) Do(req *policy.Request) (*http.Response, error) {
-	resp, err := req.Next()
-	last, ok := req.Raw().Context().Value(lastAnswerKey{}).(*lastAnswer)
-	if err != nil || !ok || resp == nil || resp.StatusCode < http.StatusMultipleChoices {
-		return resp, err
-	}
-	body, readErr := runtime.Payload(resp)
-	if readErr == nil {
-		last.status, last.header, last.body = resp.StatusCode, resp.Header.Clone(), append([]byte(nil), body...)
-	}
-	return resp, err
 }

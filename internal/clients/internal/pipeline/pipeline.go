@@ -90,14 +90,30 @@ func (lastResponsePolicy) Do(req *policy.Request) (*http.Response, error) {
 	if len(body) > maxRecordedBody {
 		body = body[:maxRecordedBody]
 	}
-	req.SetOperationValue(lastResponse{
+	last := lastResponse{
 		status:     resp.Status,
 		statusCode: resp.StatusCode,
 		header:     resp.Header.Clone(),
 		body:       bytes.Clone(body),
 		request:    resp.Request,
-	})
+	}
+	req.SetOperationValue(last)
+	if holder, ok := req.Raw().Context().Value(lastResponseKey{}).(*lastResponse); ok {
+		*holder = last
+	}
 	return resp, err
+}
+
+// lastResponseKey is the context key of the holder of [WithLastResponse].
+type lastResponseKey struct{}
+
+// WithLastResponse returns ctx carrying a holder into which a pipeline holding [NewLastResponsePolicy]
+// copies the last non-success answer of the call made with it, and a function that returns a copy of
+// that answer (nil when there was none). It serves clients whose requests an SDK builds, which have
+// no request to give [LastResponse]. The call must be over before last is called.
+func WithLastResponse(ctx context.Context) (_ context.Context, last func() *http.Response) {
+	holder := &lastResponse{}
+	return context.WithValue(ctx, lastResponseKey{}, holder), holder.response
 }
 
 // LastResponse returns a copy of the last non-success answer that req got
@@ -106,6 +122,14 @@ func (lastResponsePolicy) Do(req *policy.Request) (*http.Response, error) {
 func LastResponse(req *policy.Request) *http.Response {
 	var last lastResponse
 	if !req.OperationValue(&last) {
+		return nil
+	}
+	return last.response()
+}
+
+// response returns the kept answer as a fresh response, or nil when none was kept.
+func (last *lastResponse) response() *http.Response {
+	if last.statusCode == 0 {
 		return nil
 	}
 	return &http.Response{
