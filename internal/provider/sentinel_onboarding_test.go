@@ -118,7 +118,11 @@ func TestOnboardingWaitLogsNoSecrets(t *testing.T) {
 		n++
 		return false, nil
 	})
-	for _, e := range logEntries(t, &out) {
+	entries := logEntries(t, &out)
+	if len(entries) < n {
+		t.Fatalf("%d attempts logged %d entries; want a line for each pause and one when the wait ends", n, len(entries))
+	}
+	for _, e := range entries {
 		raw, _ := json.Marshal(e)
 		for key := range e {
 			if !strings.HasPrefix(key, "@") && !map[string]bool{"waiting_for": true, "attempt": true, "attempts": true, "next_attempt_in": true, "waited": true}[key] {
