@@ -140,6 +140,10 @@ func TestAccSentinelIngestionDataSource(t *testing.T) {
 	if n := srv.CountRequests("POST", queryPathPattern); n != 2 {
 		t.Fatalf("one read sent %d query requests, want 2 (one per table)", n)
 	}
+	// Besides the queries, one Resource Manager read of the workspace (for its customer id), nothing else.
+	if n, all := srv.CountRequests("GET", `(?i)/providers/Microsoft\.OperationalInsights/workspaces/[^/]+$`), srv.CountRequests("", `^/(subscriptions|mcas|loganalytics)/`); n != 1 || all != 3 {
+		t.Fatalf("one read sent %d workspace reads and %d service requests in all, want 1 and 3: %+v", n, all, srv.Requests())
+	}
 	if _, err := time.Parse(time.RFC3339, s.QueriedAt); err != nil {
 		t.Fatalf("queried_at %q: %v", s.QueriedAt, err)
 	}
