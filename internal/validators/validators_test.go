@@ -56,6 +56,16 @@ func TestValidators(t *testing.T) {
 		{"workspace of another type", WorkspaceID(), strings.Replace(workspace, "OperationalInsights/workspaces", "Storage/storageAccounts", 1), "Invalid workspace id", nil},
 		{"connector name ok", ConnectorName(), "d7bca20e-e2a1-40ba-952e-c61e79d572ac", "", nil},
 		{"connector name with slash", ConnectorName(), "a/b", "Invalid connector name", []string{"'/'"}},
+		{"lookback ok", Lookback(), "24h", "", nil},
+		{"lookback shortest", Lookback(), "1m", "", nil},
+		{"lookback longest", Lookback(), "17520h", "", nil},
+		{"lookback too short", Lookback(), "59s", "Invalid lookback", []string{"shorter than the minimum of 1m0s"}},
+		{"lookback too long", Lookback(), "17521h", "Invalid lookback", []string{"longer than 730 days"}},
+		{"lookback in days", Lookback(), "7d", "Invalid lookback", []string{"not a duration", "168h"}},
+		{"lookback fraction of a second", Lookback(), "90m500ms", "Invalid lookback", []string{"whole number of seconds"}},
+		{"tenant or any: id", TenantIDOrAny(), "d7bca20e-e2a1-40ba-952e-c61e79d572ac", "", nil},
+		{"tenant or any: wildcard", TenantIDOrAny(), "*", "", nil},
+		{"tenant or any: domain", TenantIDOrAny(), "contoso.onmicrosoft.com", "Invalid tenant id", []string{"contoso.onmicrosoft.com"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -73,7 +83,7 @@ func TestValidators(t *testing.T) {
 }
 
 func TestValidatorsSkipNullAndUnknown(t *testing.T) {
-	for _, v := range []validator.String{UUID(), HTTPSURL(), PortalURL(), LegacyAPIToken(), StreamID(), Regexp(), WorkspaceID(), ConnectorName()} {
+	for _, v := range []validator.String{UUID(), HTTPSURL(), PortalURL(), LegacyAPIToken(), StreamID(), Regexp(), WorkspaceID(), ConnectorName(), Lookback(), TenantIDOrAny()} {
 		for _, value := range []types.String{types.StringNull(), types.StringUnknown()} {
 			if summary, _ := validate(v, value); summary != "" {
 				t.Errorf("%s refused %v: %s", v.Description(context.Background()), value, summary)
