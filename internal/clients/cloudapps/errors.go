@@ -7,9 +7,6 @@ import (
 	"github.com/mcas-terraform/terraform-provider-mcas/internal/clients/internal/pipeline"
 )
 
-// maxErrorBody caps the answer body quoted in an [Error].
-const maxErrorBody = 512
-
 // Error is the error for a Defender for Cloud Apps answer whose status is not a success; the
 // Resource Manager client returns the same type, and the classification below holds for both.
 type Error = pipeline.ResponseError
@@ -26,7 +23,7 @@ var (
 
 // errorMessage quotes the body of a non-success answer: the API documents no error body format.
 func errorMessage(_ *http.Response, body []byte) string {
-	if snippet := pipeline.Snippet(body, maxErrorBody); snippet != "" {
+	if snippet := pipeline.Snippet(body, pipeline.MaxMessageLength); snippet != "" {
 		return fmt.Sprintf("%q", snippet)
 	}
 	return ""

@@ -1,7 +1,6 @@
 package loganalytics
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -14,12 +13,6 @@ import (
 
 	"github.com/mcas-terraform/terraform-provider-mcas/internal/clients/internal/pipeline"
 )
-
-// maxMessageLength caps a service message quoted in an error.
-const maxMessageLength = 512
-
-// maxCodeLength caps an error code quoted in an error; real codes are short identifiers.
-const maxCodeLength = 128
 
 var guidPattern = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
 
@@ -100,18 +93,12 @@ func newError(op, workspace string, resp *http.Response) *Error {
 		Error *errorDocument `json:"error"`
 	}
 	if json.Unmarshal(body, &doc) == nil && doc.Error != nil {
-		e.Code = pipeline.Snippet([]byte(doc.Error.Code), maxCodeLength)
-		e.Message = pipeline.Snippet([]byte(doc.Error.Message), maxMessageLength)
-		e.Inner = pipeline.Snippet([]byte(doc.Error.innermost()), maxMessageLength)
+		e.Code = pipeline.Snippet([]byte(doc.Error.Code), pipeline.MaxCodeLength)
+		e.Message = pipeline.Snippet([]byte(doc.Error.Message), pipeline.MaxMessageLength)
+		e.Inner = pipeline.Snippet([]byte(doc.Error.innermost()), pipeline.MaxMessageLength)
 		return e
 	}
-	if trimmed := bytes.TrimSpace(body); len(trimmed) > 0 {
-		contentType := pipeline.Snippet([]byte(resp.Header.Get("Content-Type")), maxCodeLength)
-		if contentType == "" {
-			contentType = "untyped"
-		}
-		e.Message = fmt.Sprintf("%s body %q", contentType, pipeline.Snippet(trimmed, maxMessageLength))
-	}
+	e.Message = pipeline.QuoteBody(resp, body)
 	return e
 }
 
@@ -170,19 +157,19 @@ func (p *PartialError) String() string {
 
 // newPartialError reads the error of a 200 answer.
 func newPartialError(info *azlogs.ErrorInfo) *PartialError {
-	p := &PartialError{Code: pipeline.Snippet([]byte(info.Code), maxCodeLength)}
+	p := &PartialError{Code: pipeline.Snippet([]byte(info.Code), pipeline.MaxCodeLength)}
 	var doc errorDocument
 	if json.Unmarshal([]byte(info.Error()), &doc) != nil {
-		p.Message = pipeline.Snippet([]byte(info.Error()), maxMessageLength)
+		p.Message = pipeline.Snippet([]byte(info.Error()), pipeline.MaxMessageLength)
 		return p
 	}
-	p.Message = pipeline.Snippet([]byte(doc.Message), maxMessageLength)
+	p.Message = pipeline.Snippet([]byte(doc.Message), pipeline.MaxMessageLength)
 	for _, d := range doc.Details {
 		text := d.innermost()
 		if text == "" {
 			text = strings.TrimSpace(d.Code + ": " + d.Message)
 		}
-		p.Details = append(p.Details, pipeline.Snippet([]byte(text), maxMessageLength))
+		p.Details = append(p.Details, pipeline.Snippet([]byte(text), pipeline.MaxMessageLength))
 	}
 	return p
 }

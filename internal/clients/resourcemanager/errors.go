@@ -1,19 +1,11 @@
 package resourcemanager
 
 import (
-	"bytes"
 	"encoding/json"
-	"fmt"
 	"net/http"
 
 	"github.com/mcas-terraform/terraform-provider-mcas/internal/clients/internal/pipeline"
 )
-
-// maxMessageLength caps the service message quoted in an error.
-const maxMessageLength = 512
-
-// maxContentTypeLength caps the content type quoted in an error; real ones are short.
-const maxContentTypeLength = 128
 
 // Error is the error for an Azure Resource Manager answer whose status is not a success; the
 // Defender for Cloud Apps client returns the same type. errors.As reaches the
@@ -40,15 +32,8 @@ func errorMessage(resp *http.Response, body []byte) string {
 			message = doc.Error.Message
 		}
 		if message != "" {
-			return pipeline.Snippet([]byte(message), maxMessageLength)
+			return pipeline.Snippet([]byte(message), pipeline.MaxMessageLength)
 		}
 	}
-	if len(bytes.TrimSpace(body)) == 0 {
-		return ""
-	}
-	contentType := pipeline.Snippet([]byte(resp.Header.Get("Content-Type")), maxContentTypeLength)
-	if contentType == "" {
-		contentType = "untyped"
-	}
-	return fmt.Sprintf("%s body %q", contentType, pipeline.Snippet(body, maxMessageLength))
+	return pipeline.QuoteBody(resp, body)
 }

@@ -207,15 +207,14 @@ func (e *SendError) Unwrap() []error {
 // maxContentTypeLength caps the Content-Type quoted in an error; real ones are short.
 const maxContentTypeLength = 128
 
+// MaxMessageLength caps a service message, or the beginning of an answer body, quoted in an error.
+const MaxMessageLength = 512
+
 // DecodeJSON decodes the JSON body of a success answer into v. An empty
 // body, a body that is not JSON, and malformed or truncated JSON become
 // errors that name the operation, the status and the content type.
 func DecodeJSON(operation string, resp *http.Response, v any) error {
-	// The content type comes from the answer: keep it to one line of bounded length.
-	contentType := Snippet([]byte(resp.Header.Get("Content-Type")), maxContentTypeLength)
-	if contentType == "" {
-		contentType = "none"
-	}
+	contentType := contentType(resp, "none")
 	body, err := runtime.Payload(resp)
 	if err != nil {
 		return fmt.Errorf("%s: reading the HTTP %d answer (Content-Type %s) failed: %w", operation, resp.StatusCode, contentType, err)
@@ -231,6 +230,25 @@ func DecodeJSON(operation string, resp *http.Response, v any) error {
 		return fmt.Errorf("%s: the HTTP %d answer (Content-Type %s, %d bytes) is malformed or truncated JSON: %w", operation, resp.StatusCode, contentType, len(body), err)
 	}
 	return nil
+}
+
+// contentType returns the Content-Type of an answer, which comes from the answer, as one line of
+// bounded length, or fallback when the answer names none.
+func contentType(resp *http.Response, fallback string) string {
+	if contentType := Snippet([]byte(resp.Header.Get("Content-Type")), maxContentTypeLength); contentType != "" {
+		return contentType
+	}
+	return fallback
+}
+
+// QuoteBody quotes the beginning of the body of a non-success answer that holds no message the
+// client can read, after its content type: `text/html body "<html>..."`, or `untyped body "..."` when
+// the answer names no content type. It returns "" for an empty body.
+func QuoteBody(resp *http.Response, body []byte) string {
+	if len(bytes.TrimSpace(body)) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("%s body %q", contentType(resp, "untyped"), Snippet(body, MaxMessageLength))
 }
 
 // CheckOptionalJSON checks the body of a success answer that the caller

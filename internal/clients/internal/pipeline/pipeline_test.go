@@ -35,6 +35,26 @@ func TestSnippet(t *testing.T) {
 	}
 }
 
+func TestQuoteBody(t *testing.T) {
+	tests := []struct {
+		contentType, body, want string
+	}{
+		{contentType: "text/html", body: "<html>\n <h1>Bad</h1>\n</html>", want: `text/html body "<html> <h1>Bad</h1> </html>"`},
+		{body: "  plain\ttext ", want: `untyped body "plain text"`},
+		{contentType: "text/plain", body: " \r\n\t", want: ""},
+		{contentType: "text/plain", body: strings.Repeat("x", MaxMessageLength+1), want: `text/plain body "` + strings.Repeat("x", MaxMessageLength) + `..."`},
+	}
+	for _, tt := range tests {
+		resp := &http.Response{Header: http.Header{}}
+		if tt.contentType != "" {
+			resp.Header.Set("Content-Type", tt.contentType)
+		}
+		if got := QuoteBody(resp, []byte(tt.body)); got != tt.want {
+			t.Errorf("QuoteBody(%q, %q) = %q, want %q", tt.contentType, tt.body, got, tt.want)
+		}
+	}
+}
+
 func TestSendErrorMessages(t *testing.T) {
 	urlErr := fmt.Errorf("Get %q: %w", "https://example.test/x", context.DeadlineExceeded)
 	tests := []struct {

@@ -11,8 +11,8 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
 )
 
-// maxCodeLength caps the error code quoted in an error; real codes are short identifiers.
-const maxCodeLength = 128
+// MaxCodeLength caps an error code quoted in an error; real codes are short identifiers.
+const MaxCodeLength = 128
 
 // Client sends the requests of one service client through its azcore pipeline.
 type Client struct {
@@ -65,7 +65,7 @@ func (c Client) responseError(op string, resp *http.Response) *ResponseError {
 		e.Message = fmt.Sprintf("reading the error body failed: %v", cause)
 		return e
 	}
-	e.cause, e.Code = azErr, Snippet([]byte(azErr.ErrorCode), maxCodeLength)
+	e.cause, e.Code = azErr, Snippet([]byte(azErr.ErrorCode), MaxCodeLength)
 	if body, err := runtime.Payload(resp); err == nil {
 		e.Message = c.Message(resp, body)
 	}
