@@ -136,18 +136,8 @@ func NewClient(opts Options) (*Client, error) {
 		return nil, errors.New("creating the Defender for Cloud Apps client: no authentication was configured; set a Defender for Cloud Apps API token or configure a Microsoft Entra credential")
 	}
 
-	clientOptions := opts.ClientOptions
-	clientOptions.PerCallPolicies = append([]policy.Policy(nil), opts.ClientOptions.PerCallPolicies...)
-	clientOptions.PerRetryPolicies = append([]policy.Policy(nil), opts.ClientOptions.PerRetryPolicies...)
-	if clientOptions.Retry.MaxRetries == 0 {
-		clientOptions.Retry.MaxRetries = DefaultMaxRetries
-	}
-	if clientOptions.Retry.RetryDelay == 0 {
-		clientOptions.Retry.RetryDelay = DefaultRetryDelay
-	}
-	if clientOptions.Retry.MaxRetryDelay == 0 {
-		clientOptions.Retry.MaxRetryDelay = DefaultMaxRetryDelay
-	}
+	clientOptions := pipeline.ClientOptions(opts.ClientOptions,
+		policy.RetryOptions{MaxRetries: DefaultMaxRetries, RetryDelay: DefaultRetryDelay, MaxRetryDelay: DefaultMaxRetryDelay})
 
 	perRetry := []policy.Policy{auth}
 	if opts.RequestsPerMinute > 0 {

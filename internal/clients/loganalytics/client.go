@@ -85,19 +85,10 @@ func NewClient(opts Options) (*Client, error) {
 	if audience == "" {
 		audience = endpoint
 	}
-	clientOptions := opts.ClientOptions
-	clientOptions.PerCallPolicies = append([]policy.Policy(nil), opts.ClientOptions.PerCallPolicies...)
-	clientOptions.PerRetryPolicies = append(append([]policy.Policy(nil), opts.ClientOptions.PerRetryPolicies...),
+	clientOptions := pipeline.ClientOptions(opts.ClientOptions,
+		policy.RetryOptions{MaxRetries: DefaultMaxRetries, RetryDelay: DefaultRetryDelay, MaxRetryDelay: DefaultMaxRetryDelay})
+	clientOptions.PerRetryPolicies = append(clientOptions.PerRetryPolicies,
 		httplog.NewPolicy(LogSubsystem, httplog.Options{}), pipeline.NewLastResponsePolicy())
-	if clientOptions.Retry.MaxRetries == 0 {
-		clientOptions.Retry.MaxRetries = DefaultMaxRetries
-	}
-	if clientOptions.Retry.RetryDelay == 0 {
-		clientOptions.Retry.RetryDelay = DefaultRetryDelay
-	}
-	if clientOptions.Retry.MaxRetryDelay == 0 {
-		clientOptions.Retry.MaxRetryDelay = DefaultMaxRetryDelay
-	}
 	clientOptions.Cloud = cloud.Configuration{
 		ActiveDirectoryAuthorityHost: opts.ClientOptions.Cloud.ActiveDirectoryAuthorityHost,
 		Services: map[cloud.ServiceName]cloud.ServiceConfiguration{

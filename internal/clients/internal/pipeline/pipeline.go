@@ -10,6 +10,7 @@ package pipeline
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -18,6 +19,7 @@ import (
 	"net/http"
 	"regexp"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -50,6 +52,17 @@ func ModuleVersion() string {
 		return fallbackVersion
 	}
 	return version
+}
+
+// ClientOptions returns a copy of opts for a client to build its pipeline with: its policy lists are
+// its own, so that the client can add to them, and its zero Retry fields take the values of defaults.
+func ClientOptions(opts policy.ClientOptions, defaults policy.RetryOptions) policy.ClientOptions {
+	opts.PerCallPolicies = slices.Clone(opts.PerCallPolicies)
+	opts.PerRetryPolicies = slices.Clone(opts.PerRetryPolicies)
+	opts.Retry.MaxRetries = cmp.Or(opts.Retry.MaxRetries, defaults.MaxRetries)
+	opts.Retry.RetryDelay = cmp.Or(opts.Retry.RetryDelay, defaults.RetryDelay)
+	opts.Retry.MaxRetryDelay = cmp.Or(opts.Retry.MaxRetryDelay, defaults.MaxRetryDelay)
+	return opts
 }
 
 // maxRecordedBody caps the part of an answer body kept by the last-response

@@ -8,6 +8,9 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 )
 
 func TestModuleVersionIsAcceptedByTelemetry(t *testing.T) {
@@ -32,6 +35,27 @@ func TestSnippet(t *testing.T) {
 		if got := Snippet([]byte(tt.in), tt.limit); got != tt.want {
 			t.Errorf("Snippet(%q, %d) = %q, want %q", tt.in, tt.limit, got, tt.want)
 		}
+	}
+}
+
+type namedPolicy string
+
+func (namedPolicy) Do(req *policy.Request) (*http.Response, error) { return req.Next() }
+
+func TestClientOptionsFillZeroRetryFieldsAndOwnTheirPolicies(t *testing.T) {
+	callers := make([]policy.Policy, 1, 4)
+	callers[0] = namedPolicy("caller's")
+	given := policy.ClientOptions{Retry: policy.RetryOptions{MaxRetries: 7, TryTimeout: time.Minute}, PerCallPolicies: callers, PerRetryPolicies: callers}
+	defaults := policy.RetryOptions{MaxRetries: 3, RetryDelay: 5 * time.Second, MaxRetryDelay: time.Minute, TryTimeout: time.Hour}
+	got := ClientOptions(given, defaults)
+	if want := (policy.RetryOptions{MaxRetries: 7, RetryDelay: 5 * time.Second, MaxRetryDelay: time.Minute, TryTimeout: time.Minute}); got.Retry.MaxRetries != want.MaxRetries ||
+		got.Retry.RetryDelay != want.RetryDelay || got.Retry.MaxRetryDelay != want.MaxRetryDelay || got.Retry.TryTimeout != want.TryTimeout {
+		t.Errorf("Retry = %+v, want %+v", got.Retry, want)
+	}
+	_ = append(got.PerCallPolicies, namedPolicy("client's"))
+	_ = append(got.PerRetryPolicies, namedPolicy("client's"))
+	if extended := callers[:2]; extended[1] != nil {
+		t.Errorf("adding to the returned policy lists changed the caller's: %v", extended)
 	}
 }
 
