@@ -133,19 +133,15 @@ func CloudEndpoint(c cloud.Configuration) string {
 	return strings.TrimSuffix(strings.TrimSuffix(c.Services[azlogs.ServiceName].Endpoint, "/"), "/v1")
 }
 
-// answer is a query's result table with what the service said about it.
-type answer struct {
-	table    *azlogs.Table
-	answered time.Time
-	partial  *PartialError
-	missing  bool
-}
-
-// query runs one query against a workspace over the last lookback and returns its first table. A
-// workspace that does not have the table is no error: the answer says it is missing.
-func (c *Client) query(ctx context.Context, op, workspace, table, kql string, lookback time.Duration) (*answer, error) {
+// query checks the lookback and the workspace, runs one query against the workspace over the last
+// lookback and returns its first table with what the service said about it. A workspace that does
+// not have the table is no error: the table is nil and the answer says it is missing.
+func (c *Client) query(ctx context.Context, op, workspace, table, kql string, lookback time.Duration) (*azlogs.Table, Answer, error) {
+	if err := CheckLookback(lookback); err != nil {
+		return nil, Answer{}, fmt.Errorf("%s: the lookback %w", op, err)
+	}
 	if err := checkWorkspace(workspace); err != nil {
-		return nil, fmt.Errorf("%s: %w", op, err)
+		return nil, Answer{}, fmt.Errorf("%s: %w", op, err)
 	}
 	if _, hasDeadline := ctx.Deadline(); !hasDeadline {
 		var cancel context.CancelFunc
@@ -161,31 +157,31 @@ func (c *Client) query(ctx context.Context, op, workspace, table, kql string, lo
 	case errors.As(err, &respErr):
 		e := newError(op, workspace, respErr.RawResponse)
 		if e.tableMissing(table) {
-			return &answer{answered: c.answerTime(respErr.RawResponse), missing: true}, nil
+			return nil, Answer{AnsweredAt: c.answerTime(respErr.RawResponse), TableMissing: true}, nil
 		}
-		return nil, e
+		return nil, Answer{}, e
 	case err != nil && raw != nil && raw.StatusCode == http.StatusOK:
 		// The answer came but is not a query result; say what it was in the words of DecodeJSON.
 		var doc map[string]any
 		if decodeErr := pipeline.DecodeJSON(op+" of workspace "+workspace, raw, &doc); decodeErr != nil {
-			return nil, decodeErr
+			return nil, Answer{}, decodeErr
 		}
-		return nil, fmt.Errorf("%s of workspace %s: the HTTP 200 answer is not a query result: %w", op, workspace, err)
+		return nil, Answer{}, fmt.Errorf("%s of workspace %s: the HTTP 200 answer is not a query result: %w", op, workspace, err)
 	case err != nil:
 		sendErr := &pipeline.SendError{Operation: op + " of workspace " + workspace, Service: ServiceName, Err: err}
 		if resp := last(); resp != nil {
 			sendErr.Last = newError(op, workspace, resp).response()
 		}
-		return nil, sendErr
+		return nil, Answer{}, sendErr
 	}
 	if len(resp.Tables) == 0 {
-		return nil, fmt.Errorf("%s of workspace %s: the answer holds no table; expected the query's PrimaryResult", op, workspace)
+		return nil, Answer{}, fmt.Errorf("%s of workspace %s: the answer holds no table; expected the query's PrimaryResult", op, workspace)
 	}
-	a := &answer{table: &resp.Tables[0], answered: c.answerTime(raw)}
+	a := Answer{AnsweredAt: c.answerTime(raw)}
 	if resp.Error != nil {
-		a.partial = newPartialError(resp.Error)
+		a.Partial = newPartialError(resp.Error)
 	}
-	return a, nil
+	return &resp.Tables[0], a, nil
 }
 
 // answerTime returns the service's time of an answer, from its Date header, or the client's clock

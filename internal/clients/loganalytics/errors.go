@@ -34,15 +34,10 @@ type Error struct {
 	Inner string
 }
 
-// Error implements the error interface: "<operation> of workspace <id>: HTTP <status> <code>: <message>".
+// Error implements the error interface: "<operation> of workspace <id>: HTTP <status> <code>: <message>
+// (<inner>)", in the words of the clients' common error.
 func (e *Error) Error() string {
-	return e.Operation + " of workspace " + e.Workspace + ": " + e.Detail()
-}
-
-// Detail describes the answer alone: "HTTP <status> <code>: <message> (<inner>)", in the words of
-// the clients' common error.
-func (e *Error) Detail() string {
-	return e.response().Detail()
+	return e.response().Error()
 }
 
 // response returns the answer as the clients' common error, which a [pipeline.SendError] quotes as

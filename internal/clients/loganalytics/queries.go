@@ -109,22 +109,19 @@ type Alerts struct {
 // lookback, per stream, with one query.
 func (c *Client) DiscoveryLogs(ctx context.Context, workspace string, lookback time.Duration) (*DiscoveryLogs, error) {
 	const op = "counting the discovery logs in " + TableDiscoveryLogs
-	if err := CheckLookback(lookback); err != nil {
-		return nil, fmt.Errorf("%s: the lookback %w", op, err)
-	}
-	a, err := c.query(ctx, op, workspace, TableDiscoveryLogs, DiscoveryLogsQuery(lookback), lookback)
+	table, answer, err := c.query(ctx, op, workspace, TableDiscoveryLogs, DiscoveryLogsQuery(lookback), lookback)
 	if err != nil {
 		return nil, err
 	}
-	out := &DiscoveryLogs{Streams: map[string]Figures{}, Answer: Answer{AnsweredAt: a.answered, Partial: a.partial, TableMissing: a.missing}}
-	if a.missing {
+	out := &DiscoveryLogs{Streams: map[string]Figures{}, Answer: answer}
+	if answer.TableMissing {
 		return out, nil
 	}
-	cols, err := columns(a.table, "StreamName", "count_", "max_TimeGenerated")
+	cols, err := columns(table, "StreamName", "count_", "max_TimeGenerated")
 	if err != nil {
 		return nil, fmt.Errorf("%s of workspace %s: %w", op, workspace, err)
 	}
-	for i, row := range a.table.Rows {
+	for i, row := range table.Rows {
 		if len(row) <= max(cols[0], cols[1], cols[2]) {
 			return nil, fmt.Errorf("%s of workspace %s: row %d of the answer has %d values, fewer than its columns", op, workspace, i, len(row))
 		}
@@ -153,31 +150,28 @@ func (c *Client) DiscoveryLogs(ctx context.Context, workspace string, lookback t
 // the last lookback, with one query.
 func (c *Client) CloudAppsAlerts(ctx context.Context, workspace string, lookback time.Duration) (*Alerts, error) {
 	const op = "counting the Defender for Cloud Apps alerts in " + TableAlerts
-	if err := CheckLookback(lookback); err != nil {
-		return nil, fmt.Errorf("%s: the lookback %w", op, err)
-	}
-	a, err := c.query(ctx, op, workspace, TableAlerts, AlertsQuery(lookback), lookback)
+	table, answer, err := c.query(ctx, op, workspace, TableAlerts, AlertsQuery(lookback), lookback)
 	if err != nil {
 		return nil, err
 	}
-	out := &Alerts{Answer: Answer{AnsweredAt: a.answered, Partial: a.partial, TableMissing: a.missing}}
-	if a.missing {
+	out := &Alerts{Answer: answer}
+	if answer.TableMissing {
 		return out, nil
 	}
-	cols, err := columns(a.table, "count_", "max_TimeGenerated")
+	cols, err := columns(table, "count_", "max_TimeGenerated")
 	if err != nil {
 		return nil, fmt.Errorf("%s of workspace %s: %w", op, workspace, err)
 	}
-	switch n := len(a.table.Rows); {
-	case n == 0 && a.partial != nil:
+	switch n := len(table.Rows); {
+	case n == 0 && answer.Partial != nil:
 		// The part of the query that failed took the one row with it.
 		return out, nil
 	case n != 1:
 		return nil, fmt.Errorf("%s of workspace %s: the answer has %d rows; a summarize without 'by' answers exactly one", op, workspace, n)
-	case len(a.table.Rows[0]) <= max(cols[0], cols[1]):
+	case len(table.Rows[0]) <= max(cols[0], cols[1]):
 		return nil, fmt.Errorf("%s of workspace %s: the row of the answer has fewer values than its columns", op, workspace)
 	}
-	if out.Figures, err = figures(a.table.Rows[0][cols[0]], a.table.Rows[0][cols[1]]); err != nil {
+	if out.Figures, err = figures(table.Rows[0][cols[0]], table.Rows[0][cols[1]]); err != nil {
 		return nil, fmt.Errorf("%s of workspace %s: %w", op, workspace, err)
 	}
 	return out, nil
