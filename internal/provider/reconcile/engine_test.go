@@ -414,7 +414,8 @@ func TestCreate(t *testing.T) {
 			},
 			check: func(t *testing.T, _ *services, _ Observed, err error) {
 				e := checkErr[*ExistsError](t, err)
-				if !strings.HasSuffix(e.ImportID, "/portal") || len(e.Parts()) != 2 || !strings.HasSuffix(e.Error(), "already exist") {
+				if !strings.HasSuffix(e.ImportID, "/portal") || e.AgentID == "" || len(e.ConnectorIDs) != 1 ||
+					e.Error() != "the Sentinel SIEM agent "+e.AgentID+" in Defender for Cloud Apps and the data connector "+workspaceS+"/providers/Microsoft.SecurityInsights/dataConnectors/portal already exist" {
 					t.Errorf("error %+v: %v", e, e)
 				}
 			},

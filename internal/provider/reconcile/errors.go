@@ -70,16 +70,8 @@ type ExistsError struct {
 	Err error
 }
 
+// Error names each existing half.
 func (e *ExistsError) Error() string {
-	parts := e.Parts()
-	if len(parts) == 1 {
-		return parts[0] + " already exists"
-	}
-	return strings.Join(parts, " and ") + " already exist"
-}
-
-// Parts names each existing half.
-func (e *ExistsError) Parts() []string {
 	var parts []string
 	switch {
 	case e.AgentID != "":
@@ -90,7 +82,10 @@ func (e *ExistsError) Parts() []string {
 	for _, id := range e.ConnectorIDs {
 		parts = append(parts, "the data connector "+id)
 	}
-	return parts
+	if len(parts) == 1 {
+		return parts[0] + " already exists"
+	}
+	return strings.Join(parts, " and ") + " already exist"
 }
 
 // Unwrap returns the service's answer.
