@@ -7,8 +7,8 @@
 // honouring Retry-After and retry-after-ms), bearer tokens and telemetry come
 // from the SDK. Every answer that is not a success becomes an [*Error], the
 // error type that both service clients share through their pipeline package,
-// classified by [IsNotFound] and [IsRefused] (and the other functions of the
-// cloudapps package, which hold for both). Errors say what the service
+// classified by [IsNotFound] (and the other functions of the cloudapps
+// package, which hold for both). Errors say what the service
 // answered and never name Terraform attributes; the provider adds what to do.
 // The ids of workspaces and data connectors, and their rules, are
 // [ParseWorkspaceID], [ParseDataConnectorID] and [ValidateConnectorName].

@@ -12,12 +12,9 @@ import (
 // [*azcore.ResponseError] of the answer.
 type Error = pipeline.ResponseError
 
-// The classification of the errors of both service clients, by the answer's status; see the
-// functions of the same names in the pipeline package.
-var (
-	IsNotFound = pipeline.IsNotFound
-	IsRefused  = pipeline.IsRefused
-)
+// IsNotFound classifies the errors of both service clients by the answer's status, as the functions
+// of the cloudapps package do; see the function of the same name in the pipeline package.
+var IsNotFound = pipeline.IsNotFound
 
 // errorMessage returns the message of an ARM error document, {"error": {"code", "message"}} or a
 // bare {"code", "message"}, or else quotes the body with its content type.

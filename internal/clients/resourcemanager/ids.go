@@ -1,6 +1,7 @@
 package resourcemanager
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"net/url"
@@ -77,16 +78,16 @@ func (id WorkspaceID) path() string {
 // validate checks the shape of a workspace ID built in code rather than
 // parsed, so that a malformed one is refused before any request.
 func (id WorkspaceID) validate() error {
-	if err := validateSubscriptionID(id.SubscriptionID); err != nil {
-		return fmt.Errorf("workspace ID %q: %w", id.String(), err)
-	}
-	if err := validateResourceGroup(id.ResourceGroup); err != nil {
-		return fmt.Errorf("workspace ID %q: %w", id.String(), err)
-	}
-	if err := validateWorkspaceName(id.Name); err != nil {
+	if err := id.check(); err != nil {
 		return fmt.Errorf("workspace ID %q: %w", id.String(), err)
 	}
 	return nil
+}
+
+// check returns the first error of the subscription ID, the resource group
+// and the workspace name, in that order, or nil.
+func (id WorkspaceID) check() error {
+	return cmp.Or(validateSubscriptionID(id.SubscriptionID), validateResourceGroup(id.ResourceGroup), validateWorkspaceName(id.Name))
 }
 
 // DataConnectorID identifies a Microsoft Sentinel data connector of a
@@ -190,13 +191,7 @@ func workspaceFromResourceID(parsed *arm.ResourceID) (WorkspaceID, error) {
 		ResourceGroup:  parsed.ResourceGroupName,
 		Name:           parsed.Name,
 	}
-	if err := validateSubscriptionID(id.SubscriptionID); err != nil {
-		return WorkspaceID{}, err
-	}
-	if err := validateResourceGroup(id.ResourceGroup); err != nil {
-		return WorkspaceID{}, err
-	}
-	if err := validateWorkspaceName(id.Name); err != nil {
+	if err := id.check(); err != nil {
 		return WorkspaceID{}, err
 	}
 	return id, nil
