@@ -197,7 +197,7 @@ func (c *Client) answerTime(resp *http.Response) time.Time {
 
 // checkWorkspace checks a workspace customer id, a GUID.
 func checkWorkspace(id string) error {
-	if !guidPattern.MatchString(id) {
+	if !pipeline.GUIDPattern.MatchString(id) {
 		return fmt.Errorf("the workspace id %q is not the workspace's customer id (a GUID such as 00000000-0000-0000-0000-000000000000, the \"Workspace ID\" of the portal)", pipeline.Snippet([]byte(id), 80))
 	}
 	return nil

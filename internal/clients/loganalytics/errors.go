@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"regexp"
 	"strings"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
@@ -13,8 +12,6 @@ import (
 
 	"github.com/mcas-terraform/terraform-provider-mcas/internal/clients/internal/pipeline"
 )
-
-var guidPattern = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
 
 // Error is the error for an answer of the query API whose status is not a success, such as 403
 // InsufficientAccessError or 400 BadArgumentError.

@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/arm"
+
+	"github.com/mcas-terraform/terraform-provider-mcas/internal/clients/internal/pipeline"
 )
 
 const (
@@ -25,8 +27,7 @@ const (
 )
 
 var (
-	workspaceNamePattern  = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9-]+[A-Za-z0-9]$`)
-	subscriptionIDPattern = regexp.MustCompile(`^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$`)
+	workspaceNamePattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9-]+[A-Za-z0-9]$`)
 
 	workspaceTypeChain = []arm.ResourceType{
 		arm.TenantResourceType,
@@ -198,7 +199,7 @@ func workspaceFromResourceID(parsed *arm.ResourceID) (WorkspaceID, error) {
 }
 
 func validateSubscriptionID(s string) error {
-	if !subscriptionIDPattern.MatchString(s) {
+	if !pipeline.GUIDPattern.MatchString(s) {
 		return fmt.Errorf("subscription ID %q is not a GUID", s)
 	}
 	return nil

@@ -39,6 +39,10 @@ const fallbackVersion = "v0.0.0-dev"
 // semverPattern is the module version form azcore's telemetry policy accepts.
 var semverPattern = regexp.MustCompile(`^v\d+\.\d+\.\d+(?:-[a-zA-Z0-9_.-]+)?$`)
 
+// GUIDPattern matches a GUID in its usual 8-4-4-4-12 hexadecimal form, in either case, such as a
+// subscription ID or a workspace's customer ID.
+var GUIDPattern = regexp.MustCompile(`^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$`)
+
 // ModuleVersion returns the provider's module version as recorded in the
 // binary's build information, without build metadata, or "v0.0.0-dev" when
 // the binary carries no release version.
