@@ -19,6 +19,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"mime"
 	"net/http"
 	"net/url"
@@ -90,7 +91,7 @@ func (p *logPolicy) Do(req *policy.Request) (*http.Response, error) {
 		"http_attempt": attempt.n,
 	}
 	if trace {
-		details := copyFields(fields)
+		details := maps.Clone(fields)
 		details["http_request_headers"] = redactHeaders(raw.Header)
 		if body, ok := p.requestBody(req); ok {
 			details["http_request_body"] = body
@@ -110,7 +111,7 @@ func (p *logPolicy) Do(req *policy.Request) (*http.Response, error) {
 	fields["http_status_code"] = resp.StatusCode
 	tflog.SubsystemDebug(ctx, p.subsystem, "Received HTTP response", fields)
 	if trace {
-		details := copyFields(fields)
+		details := maps.Clone(fields)
 		details["http_response_headers"] = redactHeaders(resp.Header)
 		if body, ok := p.responseBody(resp); ok {
 			details["http_response_body"] = body
@@ -145,14 +146,6 @@ func (p *logPolicy) responseBody(resp *http.Response) (string, bool) {
 		return "", false
 	}
 	return describeBody(resp.Header.Get("Content-Type"), data)
-}
-
-func copyFields(fields map[string]any) map[string]any {
-	out := make(map[string]any, len(fields)+2)
-	for k, v := range fields {
-		out[k] = v
-	}
-	return out
 }
 
 // redactHeaders returns the headers as a map, with the values of
