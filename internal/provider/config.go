@@ -93,11 +93,9 @@ func (p *mcasProvider) Configure(ctx context.Context, req provider.ConfigureRequ
 	clientOptions := azcore.ClientOptions{
 		Cloud:     settings.Cloud,
 		Transport: p.opts.transport,
+		Retry:     p.opts.retry,
 		// azcore keeps at most 24 characters of the application id, so the name is short.
 		Telemetry: policy.TelemetryOptions{ApplicationID: "tf-mcas/" + p.version},
-	}
-	if p.opts.retry != nil {
-		clientOptions.Retry = *p.opts.retry
 	}
 	credentialOptions := clientOptions
 	credentialOptions.PerRetryPolicies = []policy.Policy{httplog.NewPolicy("entra", httplog.Options{RedactBodies: true})}
@@ -133,12 +131,8 @@ func (p *mcasProvider) Configure(ctx context.Context, req provider.ConfigureRequ
 	clients.logAnalytics, clients.logAnalyticsErr = newLogAnalyticsClient(clients, values.text("endpoint.log_analytics_audience"), credential, clientOptions, noCredential)
 
 	portalURL, apiToken := values.text("portal_url"), values.text("api_token")
-	cloudAppsOptions := clientOptions
-	if p.opts.cloudApps != nil {
-		cloudAppsOptions.Retry = *p.opts.cloudApps
-	}
 	clients.tenants.apiToken, clients.tenants.portalURL = apiToken, portalURL
-	clients.tenants.cloudApps = cloudapps.Options{ClientOptions: cloudAppsOptions,
+	clients.tenants.cloudApps = cloudapps.Options{ClientOptions: clientOptions,
 		RequestsPerMinute: int(values.number("cloud_apps_requests_per_minute")), CallTimeout: p.opts.cloudAppsCallTimeout}
 	switch {
 	case portalURL == "":
@@ -156,10 +150,7 @@ func (p *mcasProvider) Configure(ctx context.Context, req provider.ConfigureRequ
 		clients.cloudApps = ca
 	}
 
-	clients.onboardingWait = defaultOnboardingWait
-	if p.opts.onboardingWait != nil {
-		clients.onboardingWait = *p.opts.onboardingWait
-	}
+	clients.onboardingWait = p.opts.onboardingWait
 	resp.DataSourceData = clients
 	resp.ResourceData = clients
 }

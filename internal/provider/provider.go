@@ -35,10 +35,9 @@ type Option func(*options)
 
 type options struct {
 	transport            policy.Transporter
-	retry                *policy.RetryOptions
-	cloudApps            *policy.RetryOptions
+	retry                policy.RetryOptions
 	cloudAppsCallTimeout time.Duration
-	onboardingWait       *onboardingWait
+	onboardingWait       onboardingWait
 }
 
 // WithTransport sends every HTTP request of the provider (Microsoft Entra ID, Resource Manager, Cloud
@@ -50,10 +49,7 @@ func WithTransport(t policy.Transporter) Option {
 // WithRetry replaces the retry options of every service client (Resource Manager, Cloud Apps and
 // Microsoft Entra ID).
 func WithRetry(r policy.RetryOptions) Option {
-	return func(o *options) {
-		o.retry = &r
-		o.cloudApps = &r
-	}
+	return func(o *options) { o.retry = r }
 }
 
 // WithCloudAppsCallTimeout bounds each Defender for Cloud Apps call whose operation sets no deadline
@@ -66,7 +62,7 @@ func WithCloudAppsCallTimeout(d time.Duration) Option {
 // the first pause between looks, the longest pause (pauses double up to it) and the longest wait in
 // all; the default is 2 s, 15 s and 5 minutes.
 func WithOnboardingWait(first, longest, limit time.Duration) Option {
-	return func(o *options) { o.onboardingWait = &onboardingWait{first: first, max: longest, limit: limit} }
+	return func(o *options) { o.onboardingWait = onboardingWait{first: first, max: longest, limit: limit} }
 }
 
 type mcasProvider struct {
@@ -78,7 +74,7 @@ type mcasProvider struct {
 // builds and "test" in acceptance tests).
 func New(version string, opts ...Option) func() provider.Provider {
 	return func() provider.Provider {
-		p := &mcasProvider{version: version}
+		p := &mcasProvider{version: version, opts: options{onboardingWait: defaultOnboardingWait}}
 		for _, o := range opts {
 			o(&p.opts)
 		}
