@@ -158,10 +158,7 @@ type resourceID interface {
 // get reads subpath of the resource id and decodes the JSON answer into v;
 // its errors name op and the id.
 func (c *Client) get(ctx context.Context, op string, id resourceID, subpath, apiVersion string, v any) error {
-	if err := id.validate(); err != nil {
-		return fmt.Errorf("%s: %w", op, err)
-	}
-	resp, err := c.send(ctx, op, id.String(), http.MethodGet, c.url(id.path()+subpath, apiVersion), nil, http.StatusOK)
+	resp, err := c.send(ctx, op, id, http.MethodGet, c.url(id.path()+subpath, apiVersion), nil, http.StatusOK)
 	if err != nil {
 		return err
 	}
@@ -186,7 +183,7 @@ func (c *Client) PutDataConnector(ctx context.Context, id DataConnectorID, dc Da
 		Kind       string          `json:"kind"`
 		Properties json.RawMessage `json:"properties"`
 	}{Kind: dc.Kind, Properties: dc.Properties}
-	resp, err := c.send(ctx, op, id.String(), http.MethodPut, c.url(id.path(), SecurityInsightsAPIVersion), body, http.StatusOK, http.StatusCreated)
+	resp, err := c.send(ctx, op, id, http.MethodPut, c.url(id.path(), SecurityInsightsAPIVersion), body, http.StatusOK, http.StatusCreated)
 	if err != nil {
 		return nil, false, err
 	}
@@ -201,10 +198,7 @@ func (c *Client) PutDataConnector(ctx context.Context, id DataConnectorID, dc Da
 // exist the error satisfies [IsNotFound].
 func (c *Client) DeleteDataConnector(ctx context.Context, id DataConnectorID) error {
 	const op = "deleting data connector"
-	if err := id.validate(); err != nil {
-		return fmt.Errorf("%s: %w", op, err)
-	}
-	resp, err := c.send(ctx, op, id.String(), http.MethodDelete, c.url(id.path(), SecurityInsightsAPIVersion), nil, http.StatusOK, http.StatusNoContent)
+	resp, err := c.send(ctx, op, id, http.MethodDelete, c.url(id.path(), SecurityInsightsAPIVersion), nil, http.StatusOK, http.StatusNoContent)
 	if err != nil {
 		return err
 	}
@@ -215,15 +209,12 @@ func (c *Client) DeleteDataConnector(ctx context.Context, id DataConnectorID) er
 // every kind, following nextLink from page to page.
 func (c *Client) ListDataConnectors(ctx context.Context, ws WorkspaceID) ([]DataConnector, error) {
 	const op = "listing the data connectors of workspace"
-	if err := ws.validate(); err != nil {
-		return nil, fmt.Errorf("%s: %w", op, err)
-	}
 	next := c.url(ws.path()+"/providers/"+dataConnectorsNamespace+"/"+dataConnectorsType, SecurityInsightsAPIVersion)
 	seen := map[string]bool{}
 	var all []DataConnector
 	for next != "" {
 		seen[next] = true
-		resp, err := c.send(ctx, op, ws.String(), http.MethodGet, next, nil, http.StatusOK)
+		resp, err := c.send(ctx, op, ws, http.MethodGet, next, nil, http.StatusOK)
 		if err != nil {
 			return nil, err
 		}
@@ -299,7 +290,11 @@ func (c *Client) url(path, apiVersion string) string {
 	return c.base + path + "?api-version=" + url.QueryEscape(apiVersion)
 }
 
-// send sends one request (see [pipeline.Client.Send]) about the resource resourceID.
-func (c *Client) send(ctx context.Context, op, resourceID, method, rawURL string, body any, ok ...int) (*http.Response, error) {
-	return c.sender.Send(ctx, op+" "+resourceID, method, rawURL, body, ok...)
+// send checks the id of the resource concerned, then sends one request (see [pipeline.Client.Send])
+// about that resource; its errors name op and the id.
+func (c *Client) send(ctx context.Context, op string, id resourceID, method, rawURL string, body any, ok ...int) (*http.Response, error) {
+	if err := id.validate(); err != nil {
+		return nil, fmt.Errorf("%s: %w", op, err)
+	}
+	return c.sender.Send(ctx, op+" "+id.String(), method, rawURL, body, ok...)
 }
