@@ -55,14 +55,12 @@ type Clients struct {
 	// LogAnalyticsEndpoint is the Log Analytics query endpoint of that cloud.
 	LogAnalyticsEndpoint string
 
-	resourceManager    *resourcemanager.Client
-	resourceManagerErr error
-	cloudApps          *cloudapps.Client
-	cloudAppsErr       error
-	logAnalytics       *loganalytics.Client
-	logAnalyticsErr    error
+	// own are the clients of the provider's own tenant and portal.
+	own             builtClients
+	logAnalytics    *loganalytics.Client
+	logAnalyticsErr error
 
-	// tenants builds the clients of objects that name another tenant or portal (ForTenant).
+	// tenants builds and keeps the clients of each tenant and portal that objects name (ForTenant).
 	tenants *tenantClients
 	// onboardingWait is how a create waits for Microsoft Sentinel's onboarding to take effect.
 	onboardingWait onboardingWait
@@ -71,13 +69,7 @@ type Clients struct {
 // ResourceManager returns the Azure Resource Manager client, or an error that says which
 // configuration it lacks.
 func (c *Clients) ResourceManager() (*resourcemanager.Client, error) {
-	return c.resourceManager, c.resourceManagerErr
-}
-
-// CloudApps returns the Defender for Cloud Apps client, or an error that says which configuration it
-// lacks.
-func (c *Clients) CloudApps() (*cloudapps.Client, error) {
-	return c.cloudApps, c.cloudAppsErr
+	return c.own.rm, c.own.rmErr
 }
 
 func (p *mcasProvider) Configure(ctx context.Context, req provider.ConfigureRequest, resp *provider.ConfigureResponse) {
@@ -100,6 +92,7 @@ func (p *mcasProvider) Configure(ctx context.Context, req provider.ConfigureRequ
 	credentialOptions := clientOptions
 	credentialOptions.PerRetryPolicies = []policy.Policy{httplog.NewPolicy("entra", httplog.Options{RedactBodies: true})}
 
+	t := clients.tenants
 	var credential azcore.TokenCredential
 	cred, err := auth.NewCredential(settings, credentialOptions)
 	switch {
@@ -110,45 +103,18 @@ func (p *mcasProvider) Configure(ctx context.Context, req provider.ConfigureRequ
 		return
 	default:
 		credential = cred
-		clients.tenants.credential = cred
+		t.credential = cred
 		tflog.Debug(ctx, "Microsoft Entra ID authentication methods configured", map[string]any{"methods": cred.Methods()})
 	}
 
-	noCredential := fmt.Errorf("no Microsoft Entra ID authentication method is configured. Set one in the provider block or its environment variables: "+
-		"client_id and tenant_id with %s, client_certificate or client_certificate_path, a federated token "+
-		"(oidc_token, oidc_token_file_path, or use_oidc with a token request endpoint), use_msi = true, or use_cli = true after `az login`", label("client_secret"))
-
-	clients.tenants.armOptions = &arm.ClientOptions{ClientOptions: clientOptions, DisableRPRegistration: true}
-	if credential != nil {
-		rm, err := resourcemanager.NewClient(credential, clients.tenants.armOptions)
-		if err != nil {
-			clients.resourceManagerErr = fmt.Errorf("building the Resource Manager client: %w", err)
-		}
-		clients.resourceManager = rm
-	} else {
-		clients.resourceManagerErr = noCredential
-	}
-	clients.logAnalytics, clients.logAnalyticsErr = newLogAnalyticsClient(clients, values.text("endpoint.log_analytics_audience"), credential, clientOptions, noCredential)
-
-	portalURL, apiToken := values.text("portal_url"), values.text("api_token")
-	clients.tenants.apiToken, clients.tenants.portalURL = apiToken, portalURL
-	clients.tenants.cloudApps = cloudapps.Options{ClientOptions: clientOptions,
+	t.armOptions = &arm.ClientOptions{ClientOptions: clientOptions, DisableRPRegistration: true}
+	t.apiToken, t.portalURL = values.text("api_token"), values.text("portal_url")
+	t.cloudApps = cloudapps.Options{ClientOptions: clientOptions,
 		RequestsPerMinute: int(values.number("cloud_apps_requests_per_minute")), CallTimeout: p.opts.cloudAppsCallTimeout}
-	switch {
-	case portalURL == "":
-		clients.cloudAppsErr = fmt.Errorf("portal_url is not set: set %s to the tenant's Defender for Cloud Apps API URL "+
-			"(Settings > Cloud Apps > System > About in the portal), for example https://contoso.eu2.portal.cloudappsecurity.com", label("portal_url"))
-	case apiToken == "" && credential == nil:
-		clients.cloudAppsErr = fmt.Errorf("calling Defender for Cloud Apps needs either %s or a Microsoft Entra ID credential, and %w", label("api_token"), noCredential)
-	default:
-		opts := clients.tenants.cloudApps
-		opts.PortalURL, opts.APIToken, opts.Credential = portalURL, apiToken, credential
-		ca, err := cloudapps.NewClient(opts)
-		if err != nil {
-			clients.cloudAppsErr = fmt.Errorf("building the Defender for Cloud Apps client: %w", err)
-		}
-		clients.cloudApps = ca
-	}
+	clients.own.rm, clients.own.rmErr = t.newResourceManager(credential)
+	clients.own.ca, clients.own.caErr = t.newCloudApps(credential, t.portalURL)
+	t.built = map[string]*builtClients{clientsKey(clients.TenantID, t.portalURL): &clients.own}
+	clients.logAnalytics, clients.logAnalyticsErr = newLogAnalyticsClient(clients, values.text("endpoint.log_analytics_audience"), credential, clientOptions)
 
 	clients.onboardingWait = p.opts.onboardingWait
 	resp.DataSourceData = clients

@@ -22,10 +22,10 @@ func (c *Clients) LogAnalytics() (*loganalytics.Client, error) {
 // clients; without such retries it takes the client's defaults, which wait for the query API's
 // throttling window.
 func newLogAnalyticsClient(clients *Clients, customAudience string, credential azcore.TokenCredential,
-	clientOptions azcore.ClientOptions, noCredential error) (*loganalytics.Client, error) {
+	clientOptions azcore.ClientOptions) (*loganalytics.Client, error) {
 	switch {
 	case credential == nil:
-		return nil, fmt.Errorf("querying Log Analytics needs a Microsoft Entra ID credential, and %w", noCredential)
+		return nil, fmt.Errorf("querying Log Analytics needs a Microsoft Entra ID credential, and %w", errNoCredential)
 	case clients.LogAnalyticsEndpoint == "":
 		return nil, fmt.Errorf("the Log Analytics query endpoint is not set: with environment = \"custom\", set %s "+
 			"to the cloud's query endpoint, for example https://api.loganalytics.io", label("endpoint.log_analytics_endpoint"))

@@ -1,12 +1,14 @@
 package provider
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"net/url"
 	"strings"
 	"sync"
 
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/arm"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -35,8 +37,10 @@ type tenantClients struct {
 	armOptions *arm.ClientOptions
 	cloudApps  cloudapps.Options
 
-	mu    sync.Mutex
-	built map[string]*builtClients // lower-case "<tenant id> <portal URL>"
+	mu sync.Mutex
+	// built are the clients of each tenant and portal URL by clientsKey; Configure puts the provider's
+	// own clients there, as the entry of its tenant and portal.
+	built map[string]*builtClients
 }
 
 // builtClients are the clients of one tenant and portal URL, or why they could not be built: a
@@ -47,6 +51,44 @@ type builtClients struct {
 	rmErr   error
 	ca      *cloudapps.Client
 	caErr   error
+}
+
+// errNoCredential says that the provider has no Microsoft Entra ID credential, and how to give it one.
+var errNoCredential = fmt.Errorf("no Microsoft Entra ID authentication method is configured. Set one in the provider block or its environment variables: "+
+	"client_id and tenant_id with %s, client_certificate or client_certificate_path, a federated token "+
+	"(oidc_token, oidc_token_file_path, or use_oidc with a token request endpoint), use_msi = true, or use_cli = true after `az login`", label("client_secret"))
+
+// newResourceManager builds a Resource Manager client that signs in with cred, which is nil when the
+// provider has no credential.
+func (t *tenantClients) newResourceManager(cred azcore.TokenCredential) (*resourcemanager.Client, error) {
+	if cred == nil {
+		return nil, errNoCredential
+	}
+	rm, err := resourcemanager.NewClient(cred, t.armOptions)
+	if err != nil {
+		return nil, fmt.Errorf("building the Resource Manager client: %w", err)
+	}
+	return rm, nil
+}
+
+// newCloudApps builds a Cloud Apps client of portalURL that signs in with the provider's api_token or
+// with cred (nil when the provider has no credential). tenantProblem keeps api_token to the provider's
+// own tenant.
+func (t *tenantClients) newCloudApps(cred azcore.TokenCredential, portalURL string) (*cloudapps.Client, error) {
+	switch {
+	case portalURL == "":
+		return nil, fmt.Errorf("portal_url is not set: set %s to the tenant's Defender for Cloud Apps API URL "+
+			"(Settings > Cloud Apps > System > About in the portal), for example https://contoso.eu2.portal.cloudappsecurity.com", label("portal_url"))
+	case t.apiToken == "" && cred == nil:
+		return nil, fmt.Errorf("calling Defender for Cloud Apps needs either %s or a Microsoft Entra ID credential, and %w", label("api_token"), errNoCredential)
+	}
+	opts := t.cloudApps
+	opts.PortalURL, opts.APIToken, opts.Credential = portalURL, t.apiToken, cred
+	ca, err := cloudapps.NewClient(opts)
+	if err != nil {
+		return nil, fmt.Errorf("building the Defender for Cloud Apps client: %w", err)
+	}
+	return ca, nil
 }
 
 // notConfiguredError says which service's client is missing, and why.
@@ -69,13 +111,9 @@ func (c *Clients) otherTenant(tenantID string) bool {
 	return tenantID != "" && c.TenantID != "" && !strings.EqualFold(tenantID, c.TenantID)
 }
 
-// samePortal reports whether a resource's portal_url is the provider's (or unset).
-func (c *Clients) samePortal(portalURL string) bool {
-	own := ""
-	if c.tenants != nil {
-		own = c.tenants.portalURL
-	}
-	return portalURL == "" || strings.EqualFold(strings.TrimSuffix(portalURL, "/"), strings.TrimSuffix(own, "/"))
+// clientsKey is the key of the clients of a tenant and portal URL in tenantClients.built.
+func clientsKey(tenantID, portalURL string) string {
+	return strings.ToLower(tenantID + " " + strings.TrimSuffix(portalURL, "/"))
 }
 
 // ForTenant returns the Resource Manager and Cloud Apps clients for an object of tenantID whose Cloud
@@ -84,60 +122,47 @@ func (c *Clients) samePortal(portalURL string) bool {
 // that tenant (see tenantDiagnostics).
 func (c *Clients) ForTenant(tenantID, portalURL string) (*resourcemanager.Client, *cloudapps.Client, error) {
 	b := c.clientsFor(tenantID, portalURL)
-	return b.rm, b.ca, errors.Join(b.problem, b.rmErr, b.caErr)
+	return b.rm, b.ca, errors.Join(b.problem, wrapNotConfigured("Azure Resource Manager", b.rmErr), wrapNotConfigured("Defender for Cloud Apps", b.caErr))
 }
 
 // CloudAppsForTenant returns the Cloud Apps client of ForTenant alone, for objects that do not call
 // Resource Manager.
 func (c *Clients) CloudAppsForTenant(tenantID, portalURL string) (*cloudapps.Client, error) {
 	b := c.clientsFor(tenantID, portalURL)
-	return b.ca, errors.Join(b.problem, b.caErr)
+	return b.ca, errors.Join(b.problem, wrapNotConfigured("Defender for Cloud Apps", b.caErr))
 }
 
 func (c *Clients) clientsFor(tenantID, portalURL string) *builtClients {
-	other := c.otherTenant(tenantID)
-	rm, rmErr := c.ResourceManager()
-	if !other && c.samePortal(portalURL) {
-		ca, caErr := c.CloudApps()
-		return &builtClients{
-			rm: rm, rmErr: wrapNotConfigured("Azure Resource Manager", rmErr),
-			ca: ca, caErr: wrapNotConfigured("Defender for Cloud Apps", caErr),
-		}
-	}
 	if err := c.tenantProblem(tenantID, portalURL); err != nil {
 		return &builtClients{problem: err}
 	}
 	t := c.tenants
+	other := c.otherTenant(tenantID)
 	if !other {
 		// The provider's own tenant, however the resource spells it ("" or its id, in any case).
 		tenantID = c.TenantID
 	}
-	key := strings.ToLower(tenantID + " " + strings.TrimSuffix(portalURL, "/"))
+	key := clientsKey(tenantID, cmp.Or(portalURL, t.portalURL))
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if b := t.built[key]; b != nil {
 		return b
 	}
-	b := &builtClients{rm: rm, rmErr: wrapNotConfigured("Azure Resource Manager", rmErr)}
-	opts := t.cloudApps
-	opts.PortalURL = portalURL
+	// The provider's own tenant shares the provider's Resource Manager client.
+	b := &builtClients{rm: c.own.rm, rmErr: c.own.rmErr}
+	var cred azcore.TokenCredential
 	if other {
 		// tenantProblem made sure that the credential can act for the tenant.
-		cred, err := t.credential.ForTenant(tenantID)
+		tenantCred, err := t.credential.ForTenant(tenantID)
 		if err != nil {
 			return &builtClients{problem: &notConfiguredError{service: "Microsoft Entra ID", attr: "tenant_id", err: err}}
 		}
-		rm, err := resourcemanager.NewClient(cred, t.armOptions)
-		b.rm, b.rmErr = rm, wrapNotConfigured("Azure Resource Manager", err)
-		opts.Credential = cred
-	} else {
-		opts.APIToken = t.apiToken
-		if t.credential != nil {
-			opts.Credential = t.credential
-		}
+		cred = tenantCred
+		b.rm, b.rmErr = t.newResourceManager(cred)
+	} else if t.credential != nil {
+		cred = t.credential
 	}
-	ca, err := cloudapps.NewClient(opts)
-	b.ca, b.caErr = ca, wrapNotConfigured("Defender for Cloud Apps", err)
+	b.ca, b.caErr = t.newCloudApps(cred, portalURL)
 	if t.built == nil {
 		t.built = map[string]*builtClients{}
 	}
