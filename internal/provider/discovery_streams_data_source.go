@@ -193,7 +193,7 @@ func (d *discoveryStreamsDataSource) Read(ctx context.Context, req datasource.Re
 		ids[i] = s.ID
 	}
 	var diags diag.Diagnostics
-	data.Streams, diags = types.ListValueFrom(ctx, types.ObjectType{AttrTypes: attrTypes(streamAttributes)}, streamModels)
+	data.Streams, diags = types.ListValueFrom(ctx, schema.NestedAttributeObject{Attributes: streamAttributes}.Type(), streamModels)
 	resp.Diagnostics.Append(diags...)
 	data.IDs, diags = types.ListValueFrom(ctx, types.StringType, ids)
 	resp.Diagnostics.Append(diags...)

@@ -8,7 +8,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework-validators/setvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
-	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
@@ -69,12 +68,7 @@ type discoveryLogsModel struct {
 }
 
 // timeoutsAttrTypes is the object type of the timeouts block.
-var timeoutsAttrTypes = map[string]attr.Type{
-	"create": types.StringType,
-	"read":   types.StringType,
-	"update": types.StringType,
-	"delete": types.StringType,
-}
+var timeoutsAttrTypes = timeouts.BlockAll(context.Background()).Type().(timeouts.Type).AttrTypes //nolint:forcetypeassert // The block's type is the package's Type.
 
 // computedOnceReplaced are the plan modifiers of an attribute whose default is computed when the
 // integration is created and kept afterwards, and whose change replaces the integration.
@@ -101,16 +95,7 @@ var discoveryLogsAttributes = map[string]schema.Attribute{
 	},
 }
 
-var discoveryLogsAttrTypes = attrTypes(discoveryLogsAttributes)
-
-// attrTypes returns the attribute types of a nested object, as its schema declares them.
-func attrTypes[A interface{ GetType() attr.Type }](attributes map[string]A) map[string]attr.Type {
-	out := make(map[string]attr.Type, len(attributes))
-	for name, a := range attributes {
-		out[name] = a.GetType()
-	}
-	return out
-}
+var discoveryLogsAttrTypes = schema.NestedAttributeObject{Attributes: discoveryLogsAttributes}.Type().(types.ObjectType).AttrTypes //nolint:forcetypeassert // Without a CustomType, the type is an ObjectType.
 
 // discoveryLogsObject is the discovery_logs value of enabled and streams (a set of stream ids, or null
 // for all streams).
@@ -223,7 +208,7 @@ func (r *sentinelIntegrationResource) Schema(ctx context.Context, _ resource.Sch
 			},
 		},
 		Blocks: map[string]schema.Block{
-			"timeouts": timeouts.Block(ctx, timeouts.Opts{Create: true, Read: true, Update: true, Delete: true}),
+			"timeouts": timeouts.BlockAll(ctx),
 		},
 	}
 }
