@@ -1,9 +1,11 @@
 package provider
 
 import (
+	"cmp"
 	"context"
 	"regexp"
-	"sort"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/setvalidator"
@@ -136,15 +138,8 @@ func (d *discoveryStreamsDataSource) Read(ctx context.Context, req datasource.Re
 		return
 	}
 
-	var names map[string]bool
-	if !data.DisplayNames.IsNull() {
-		var list []string
-		resp.Diagnostics.Append(data.DisplayNames.ElementsAs(ctx, &list, false)...)
-		names = make(map[string]bool, len(list))
-		for _, n := range list {
-			names[n] = true
-		}
-	}
+	var names []string // nil when display_names is null
+	resp.Diagnostics.Append(data.DisplayNames.ElementsAs(ctx, &names, false)...)
 	var pattern *regexp.Regexp
 	if !data.NameRegex.IsNull() {
 		pattern, err = regexp.Compile(data.NameRegex.ValueString())
@@ -163,7 +158,7 @@ func (d *discoveryStreamsDataSource) Read(ctx context.Context, req datasource.Re
 	}
 	selected := make([]cloudapps.Stream, 0, len(streams))
 	for _, s := range streams {
-		if names != nil && !names[s.DisplayName] {
+		if names != nil && !slices.Contains(names, s.DisplayName) {
 			continue
 		}
 		if pattern != nil && !pattern.MatchString(s.DisplayName) {
@@ -171,22 +166,15 @@ func (d *discoveryStreamsDataSource) Read(ctx context.Context, req datasource.Re
 		}
 		selected = append(selected, s)
 	}
-	sort.SliceStable(selected, func(i, j int) bool {
-		if selected[i].DisplayName != selected[j].DisplayName {
-			return selected[i].DisplayName < selected[j].DisplayName
-		}
-		return selected[i].ID < selected[j].ID
+	slices.SortStableFunc(selected, func(a, b cloudapps.Stream) int {
+		return cmp.Or(strings.Compare(a.DisplayName, b.DisplayName), strings.Compare(a.ID, b.ID))
 	})
 
 	streamModels := make([]streamModel, len(selected))
 	ids := make([]string, len(selected))
 	for i, s := range selected {
-		typeName, ok := streamTypes[s.StreamType]
-		if !ok {
-			typeName = "unknown"
-		}
 		streamModels[i] = streamModel{
-			ID: s.ID, DisplayName: s.DisplayName, Type: typeName, LogType: int64(s.LogType), ReceiverType: s.ReceiverType,
+			ID: s.ID, DisplayName: s.DisplayName, Type: cmp.Or(streamTypes[s.StreamType], "unknown"), LogType: int64(s.LogType), ReceiverType: s.ReceiverType,
 			GlobalAggregated: s.GlobalAggregated, Created: timestampValue(s.Created), LastModified: timestampValue(s.LastModified),
 			LastDataReceived: timestampValue(s.LastDataReceived),
 		}
