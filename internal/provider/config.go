@@ -5,7 +5,6 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"net/url"
 	"os"
 	"strings"
 
@@ -34,15 +33,6 @@ const (
 )
 
 var environments = []string{EnvironmentPublic, EnvironmentUSGovernment, EnvironmentChina, EnvironmentCustom}
-
-// microsoftAuthorityHosts are the authority hosts MSAL's instance discovery knows; any other host is
-// used with instance discovery disabled.
-var microsoftAuthorityHosts = map[string]bool{
-	"login.microsoftonline.com":        true,
-	"login.microsoftonline.us":         true,
-	"login.chinacloudapi.cn":           true,
-	"login.partner.microsoftonline.cn": true,
-}
 
 // Clients is what a configured provider instance hands to its resources and data sources: one
 // credential and one client per service, shared by every object of that instance.
@@ -196,7 +186,9 @@ func (p *mcasProvider) resolve(values settingValues, diags *diag.Diagnostics) (*
 	if environment == EnvironmentCustom {
 		clients.LogAnalyticsEndpoint = laEndpoint
 	}
-	s.DisableInstanceDiscovery = environment == EnvironmentCustom || !microsoftAuthorityHosts[hostOf(s.Cloud.ActiveDirectoryAuthorityHost)]
+	// MSAL's instance discovery knows the authority hosts of the built-in clouds only; a custom
+	// environment's host is used with it disabled.
+	s.DisableInstanceDiscovery = environment == EnvironmentCustom
 	return clients, s
 }
 
@@ -230,12 +222,4 @@ func certificate(values settingValues, diags *diag.Diagnostics) []byte {
 		return data
 	}
 	return nil
-}
-
-func hostOf(rawURL string) string {
-	u, err := url.Parse(rawURL)
-	if err != nil {
-		return ""
-	}
-	return strings.ToLower(u.Hostname())
 }
