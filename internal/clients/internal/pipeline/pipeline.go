@@ -1,11 +1,14 @@
 // Package pipeline holds what the service clients share on top of azcore's
-// HTTP pipeline: the module identity used for telemetry, the sending of a
+// HTTP pipeline: the module identity used for telemetry, the clients' options
+// with each service's retry defaults ([ClientOptions]), the sending of a
 // request ([Client.Send]), a policy that remembers the last HTTP answer across
 // retries, the two errors of a request (an answer with a status the operation
 // does not expect, [ResponseError], and no usable answer at all, [SendError])
 // with one classification of both for either service ([IsNotFound],
-// [IsRefused] and the others), and strict decoding of JSON answers. It speaks
-// HTTP only: what to do about an error in Terraform is the provider's to say.
+// [IsRefused] and the others), the quoting of an answer in an error
+// ([Snippet], [QuoteBody]), strict decoding of JSON answers, and the GUID rule
+// of the ids the services take ([GUIDPattern]). It speaks HTTP only: what to
+// do about an error in Terraform is the provider's to say.
 package pipeline
 
 import (
