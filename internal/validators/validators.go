@@ -59,8 +59,8 @@ func checkHTTPSURL(s string) error {
 type stringCheck struct {
 	description string
 	summary     string
-	// check returns what is wrong with a value, or "" when it is valid.
-	check func(string) string
+	// check returns what is wrong with a value, or nil when it is valid.
+	check func(string) error
 }
 
 func (v stringCheck) Description(context.Context) string         { return v.description }
@@ -70,61 +70,51 @@ func (v stringCheck) ValidateString(_ context.Context, req validator.StringReque
 	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
 		return
 	}
-	if problem := v.check(req.ConfigValue.ValueString()); problem != "" {
-		resp.Diagnostics.AddAttributeError(req.Path, v.summary, fmt.Sprintf("%s: %s", req.Path, problem))
+	if err := v.check(req.ConfigValue.ValueString()); err != nil {
+		resp.Diagnostics.AddAttributeError(req.Path, v.summary, fmt.Sprintf("%s: %s", req.Path, err))
 	}
-}
-
-// errorCheck is a stringCheck of a function that returns an error for an invalid value.
-func errorCheck(description, summary string, check func(string) error) stringCheck {
-	return stringCheck{description: description, summary: summary, check: func(s string) string {
-		if err := check(s); err != nil {
-			return err.Error()
-		}
-		return ""
-	}}
 }
 
 // PortalURL accepts a Defender for Cloud Apps API base URL, by the rule of the Cloud Apps client
 // (cloudapps.CheckPortalURL).
 func PortalURL() validator.String {
-	return errorCheck("value must be the https base URL of a Defender for Cloud Apps API", "Invalid URL", cloudapps.CheckPortalURL)
+	return stringCheck{description: "value must be the https base URL of a Defender for Cloud Apps API", summary: "Invalid URL", check: cloudapps.CheckPortalURL}
 }
 
 // UUID accepts a UUID such as 00000000-0000-0000-0000-000000000000.
 func UUID() validator.String {
-	return stringCheck{description: "value must be a UUID", summary: "Invalid UUID", check: func(s string) string {
+	return stringCheck{description: "value must be a UUID", summary: "Invalid UUID", check: func(s string) error {
 		if uuidPattern.MatchString(s) {
-			return ""
+			return nil
 		}
-		return fmt.Sprintf("%q is not a UUID; expected the form 00000000-0000-0000-0000-000000000000 (the Directory (tenant) ID or Application (client) ID shown in the Azure portal)", s)
+		return fmt.Errorf("%q is not a UUID; expected the form 00000000-0000-0000-0000-000000000000 (the Directory (tenant) ID or Application (client) ID shown in the Azure portal)", s)
 	}}
 }
 
 // TenantIDOrAny accepts a tenant id (a UUID) or "*", which stands for any tenant.
 func TenantIDOrAny() validator.String {
-	return stringCheck{description: `value must be a tenant id (a UUID) or "*"`, summary: "Invalid tenant id", check: func(s string) string {
+	return stringCheck{description: `value must be a tenant id (a UUID) or "*"`, summary: "Invalid tenant id", check: func(s string) error {
 		if s == "*" || uuidPattern.MatchString(s) {
-			return ""
+			return nil
 		}
-		return fmt.Sprintf(`%q is neither a tenant id nor "*": give the Directory (tenant) ID of each tenant, of the form `+
+		return fmt.Errorf(`%q is neither a tenant id nor "*": give the Directory (tenant) ID of each tenant, of the form `+
 			`00000000-0000-0000-0000-000000000000, or "*" for any tenant`, s)
 	}}
 }
 
 // HTTPSURL accepts an absolute https URL.
 func HTTPSURL() validator.String {
-	return errorCheck("value must be an absolute https URL", "Invalid URL", checkHTTPSURL)
+	return stringCheck{description: "value must be an absolute https URL", summary: "Invalid URL", check: checkHTTPSURL}
 }
 
 // LegacyAPIToken accepts a Defender for Cloud Apps API token (64 to 192 characters of [0-9a-zA-Z=])
 // without ever repeating the value in its message.
 func LegacyAPIToken() validator.String {
-	return stringCheck{description: "value must be a Defender for Cloud Apps API token", summary: "Invalid API token", check: func(s string) string {
+	return stringCheck{description: "value must be a Defender for Cloud Apps API token", summary: "Invalid API token", check: func(s string) error {
 		if apiTokenPattern.MatchString(s) {
-			return ""
+			return nil
 		}
-		return fmt.Sprintf("the value (%d characters) is not a Defender for Cloud Apps API token, which has 64 to 192 characters of 0-9, a-z, A-Z and =; "+
+		return fmt.Errorf("the value (%d characters) is not a Defender for Cloud Apps API token, which has 64 to 192 characters of 0-9, a-z, A-Z and =; "+
 			"generate one under Settings > Cloud Apps > API tokens, or leave api_token unset to use a Microsoft Entra ID token", len(s))
 	}}
 }
@@ -132,43 +122,43 @@ func LegacyAPIToken() validator.String {
 // StreamID accepts a discovery stream id: 24 lower-case hexadecimal characters, as the Cloud Apps API
 // writes them.
 func StreamID() validator.String {
-	return stringCheck{description: "value must be a discovery stream id of 24 lower-case hexadecimal characters", summary: "Invalid stream id", check: func(s string) string {
+	return stringCheck{description: "value must be a discovery stream id of 24 lower-case hexadecimal characters", summary: "Invalid stream id", check: func(s string) error {
 		switch {
 		case streamIDPattern.MatchString(s):
-			return ""
+			return nil
 		case streamIDPattern.MatchString(strings.ToLower(s)):
-			return fmt.Sprintf("%q has upper-case letters; the Cloud Apps API writes stream ids in lower case, so write it as %q", s, strings.ToLower(s))
+			return fmt.Errorf("%q has upper-case letters; the Cloud Apps API writes stream ids in lower case, so write it as %q", s, strings.ToLower(s))
 		default:
-			return fmt.Sprintf("%q is not a discovery stream id; stream ids are 24 hexadecimal characters, as listed by the mcas_discovery_streams data source", s)
+			return fmt.Errorf("%q is not a discovery stream id; stream ids are 24 hexadecimal characters, as listed by the mcas_discovery_streams data source", s)
 		}
 	}}
 }
 
 // Regexp accepts a valid Go regular expression (RE2 syntax).
 func Regexp() validator.String {
-	return errorCheck("value must be a valid regular expression", "Invalid regular expression", func(s string) error {
+	return stringCheck{description: "value must be a valid regular expression", summary: "Invalid regular expression", check: func(s string) error {
 		if _, err := regexp.Compile(s); err != nil {
 			return fmt.Errorf("%q does not compile (%v); the syntax is RE2, as in Go and Terraform's regex function", s, err)
 		}
 		return nil
-	})
+	}}
 }
 
 // WorkspaceID accepts the ARM id of a Log Analytics workspace.
 func WorkspaceID() validator.String {
-	return errorCheck("value must be the ARM id of a Log Analytics workspace", "Invalid workspace id", func(s string) error {
+	return stringCheck{description: "value must be the ARM id of a Log Analytics workspace", summary: "Invalid workspace id", check: func(s string) error {
 		_, err := resourcemanager.ParseWorkspaceID(s)
 		return err
-	})
+	}}
 }
 
 // Lookback accepts a duration of Go's syntax (such as "24h" or "90m") that a Log Analytics query can
 // look back over: whole seconds, from a minute to 730 days.
 func Lookback() validator.String {
-	return errorCheck("value must be a duration such as 24h or 90m, from 1m to 17520h (730 days)", "Invalid lookback", func(s string) error {
+	return stringCheck{description: "value must be a duration such as 24h or 90m, from 1m to 17520h (730 days)", summary: "Invalid lookback", check: func(s string) error {
 		_, err := ParseLookback(s)
 		return err
-	})
+	}}
 }
 
 // ParseLookback parses a lookback and checks its bounds; the error says what to write instead.
@@ -185,7 +175,7 @@ func ParseLookback(s string) (time.Duration, error) {
 
 // ConnectorName accepts a Microsoft Sentinel data connector id (the last segment of its ARM id).
 func ConnectorName() validator.String {
-	return errorCheck("value must be usable as a data connector id", "Invalid connector name", resourcemanager.ValidateConnectorName)
+	return stringCheck{description: "value must be usable as a data connector id", summary: "Invalid connector name", check: resourcemanager.ValidateConnectorName}
 }
 
 // StreamIDSet refuses an empty set of stream ids, which would forward the discovery logs of no stream;
