@@ -244,43 +244,42 @@ func ingestionDiagnostic(summary string, err error) diag.Diagnostic {
 	const roles = "Log Analytics Reader or Microsoft Sentinel Reader on the workspace (or a role that includes it, such as " +
 		"Reader or Microsoft Sentinel Contributor)"
 	// The clients share one error type: only a Resource Manager answer is about the workspace read.
-	var armErr *resourcemanager.Error
-	if errors.As(err, &armErr) && armErr.Service == resourcemanager.ServiceName {
+	if armErr := serviceAnswer(err); armErr != nil && armErr.Service == resourcemanager.ServiceName {
 		switch {
 		case armErr.StatusCode == http.StatusForbidden || strings.EqualFold(armErr.Code, "AuthorizationFailed"):
-			return diag.NewErrorDiagnostic(summary+": permission missing",
-				fmt.Sprintf("%v\n\nThe identity Terraform runs as may not read the workspace. Give it %s; role assignments can take a "+
-					"few minutes to apply.", err, roles))
+			return withAdvice(summary+": permission missing", err,
+				"The identity Terraform runs as may not read the workspace. Give it %s; role assignments can take a "+
+					"few minutes to apply.", roles)
 		case armErr.StatusCode == http.StatusNotFound:
-			return diag.NewErrorDiagnostic(summary+": workspace not found",
-				fmt.Sprintf("%v\n\nCheck workspace_id: the subscription, resource group and workspace name must exist, and the "+
-					"provider's credential must belong to the subscription's tenant.", err))
+			return withAdvice(summary+": workspace not found", err,
+				"Check workspace_id: the subscription, resource group and workspace name must exist, and the "+
+					"provider's credential must belong to the subscription's tenant.")
 		}
 		return integrationDiagnostic(summary, err)
 	}
 	switch {
 	case loganalytics.IsForbidden(err):
-		return diag.NewErrorDiagnostic(summary+": Log Analytics denied access",
-			fmt.Sprintf("%v\n\nQuerying the workspace's logs needs %s for the identity Terraform runs as. Assign the role, wait a few "+
-				"minutes for it to apply, then refresh again.", err, roles))
+		return withAdvice(summary+": Log Analytics denied access", err,
+			"Querying the workspace's logs needs %s for the identity Terraform runs as. Assign the role, wait a few "+
+				"minutes for it to apply, then refresh again.", roles)
 	case loganalytics.IsUnauthorized(err):
-		return diag.NewErrorDiagnostic(summary+": Log Analytics rejected the credentials",
-			fmt.Sprintf("%v\n\nThe query API took no token from the request. Check the provider's Microsoft Entra ID credential and, "+
-				"with environment = \"custom\", that %s is the audience the cloud's query API expects.", err, label("endpoint.log_analytics_audience")))
+		return withAdvice(summary+": Log Analytics rejected the credentials", err,
+			"The query API took no token from the request. Check the provider's Microsoft Entra ID credential and, "+
+				"with environment = \"custom\", that %s is the audience the cloud's query API expects.", label("endpoint.log_analytics_audience"))
 	case loganalytics.IsThrottled(err):
-		return diag.NewErrorDiagnostic(summary+": throttled by Log Analytics",
-			fmt.Sprintf("%v\n\nThe query API allows a user 200 queries per 30 seconds and the provider already retried with back-off "+
+		return withAdvice(summary+": throttled by Log Analytics", err,
+			"The query API allows a user 200 queries per 30 seconds and the provider already retried with back-off "+
 				"for longer than that. Other automation with the same identity is querying heavily: wait a minute and refresh again, or "+
-				"give Terraform an identity of its own.", err))
+				"give Terraform an identity of its own.")
 	case loganalytics.IsNotFound(err):
-		return diag.NewErrorDiagnostic(summary+": workspace unknown to the query API",
-			fmt.Sprintf("%v\n\nThe Log Analytics query endpoint does not know the workspace's id. Check that the provider's environment "+
-				"(or endpoint.log_analytics_endpoint) is the workspace's cloud; a workspace deleted a moment ago also answers this.", err))
+		return withAdvice(summary+": workspace unknown to the query API", err,
+			"The Log Analytics query endpoint does not know the workspace's id. Check that the provider's environment "+
+				"(or endpoint.log_analytics_endpoint) is the workspace's cloud; a workspace deleted a moment ago also answers this.")
 	}
 	var laErr *loganalytics.Error
 	if errors.As(err, &laErr) && laErr.StatusCode == http.StatusBadRequest {
-		return diag.NewErrorDiagnostic(summary+": the query API refused the query",
-			fmt.Sprintf("%v\n\nThe provider sends fixed queries, so this is unexpected: please report it with this message.", err))
+		return withAdvice(summary+": the query API refused the query", err,
+			"The provider sends fixed queries, so this is unexpected: please report it with this message.")
 	}
 	return diag.NewErrorDiagnostic(summary, err.Error())
 }
