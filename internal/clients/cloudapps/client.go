@@ -164,29 +164,8 @@ func CheckPortalURL(raw string) error {
 
 // parsePortalURL checks a portal URL (see [CheckPortalURL]) and returns it without a trailing slash.
 func parsePortalURL(raw string) (string, error) {
-	const expected = "give the base URL of the tenant's Defender for Cloud Apps API only, as shown under Settings > Cloud Apps > System > About " +
-		"(for example https://contoso.eu2.portal.cloudappsecurity.com)"
-	u, err := url.Parse(raw)
-	var urlErr *url.Error
-	if err == nil && u.User != nil {
-		raw = u.Redacted() // A password in the URL is not repeated.
-	}
-	switch {
-	case errors.As(err, &urlErr):
-		// The parser's error repeats the URL; keep only its reason.
-		return "", fmt.Errorf("%q is not a valid URL (%v); %s", raw, urlErr.Err, expected)
-	case err != nil:
-		return "", fmt.Errorf("%q is not a valid URL (%v); %s", raw, err, expected)
-	case u.Scheme == "" || u.Host == "" || u.Opaque != "":
-		return "", fmt.Errorf("%q is not an absolute URL; expected https:// followed by a host name: %s", raw, expected)
-	case !strings.EqualFold(u.Scheme, "https"):
-		return "", fmt.Errorf("%q uses the scheme %q; only https URLs are accepted", raw, u.Scheme)
-	case u.User != nil:
-		return "", fmt.Errorf("%q carries user information; %s", raw, expected)
-	case u.RawQuery != "" || u.Fragment != "" || u.ForceQuery:
-		return "", fmt.Errorf("%q has a query or a fragment; %s", raw, expected)
-	}
-	return strings.TrimSuffix(u.String(), "/"), nil
+	return pipeline.ParseBaseURL(raw, "give the base URL of the tenant's Defender for Cloud Apps API only, as shown under Settings > Cloud Apps > "+
+		"System > About (for example https://contoso.eu2.portal.cloudappsecurity.com)")
 }
 
 // send sends one request (see [pipeline.Client.Send]) under the call timeout when ctx has no

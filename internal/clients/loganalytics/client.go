@@ -16,7 +16,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
 
@@ -106,24 +105,18 @@ func NewClient(opts Options) (*Client, error) {
 	return &Client{logs: logs, callTimeout: callTimeout, now: time.Now}, nil
 }
 
-// checkEndpoint checks the endpoint and returns it without a trailing slash.
+// checkEndpoint checks the endpoint, the base URL of the query API, and returns it without a trailing
+// slash.
 func checkEndpoint(raw string) (string, error) {
 	const expected = "expected the Log Analytics query endpoint of the cloud, such as https://api.loganalytics.io"
-	u, err := url.Parse(strings.TrimSpace(raw))
-	switch {
-	case raw == "":
+	if strings.TrimSpace(raw) == "" {
 		return "", fmt.Errorf("creating the Log Analytics client: the endpoint is empty; %s", expected)
-	case err != nil:
-		// The parser's error repeats the URL, which may carry a password: keep only its reason.
-		var urlErr *url.Error
-		if errors.As(err, &urlErr) {
-			err = urlErr.Err
-		}
-		return "", fmt.Errorf("creating the Log Analytics client: the endpoint is not a URL (%v); %s", err, expected)
-	case !strings.EqualFold(u.Scheme, "https") || u.Host == "" || u.Opaque != "" || u.User != nil || u.RawQuery != "" || u.Fragment != "":
-		return "", fmt.Errorf("creating the Log Analytics client: the endpoint %q is not an absolute https URL without user information, query or fragment; %s", u.Redacted(), expected)
 	}
-	return strings.TrimSuffix(u.String(), "/"), nil
+	endpoint, err := pipeline.ParseBaseURL(strings.TrimSpace(raw), expected)
+	if err != nil {
+		return "", fmt.Errorf("creating the Log Analytics client: the endpoint %w", err)
+	}
+	return endpoint, nil
 }
 
 // CloudEndpoint returns the query endpoint, without the API version, that a cloud configuration holds

@@ -20,9 +20,11 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"regexp"
 	"runtime/debug"
 	"slices"
+	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -310,4 +312,34 @@ func Snippet(body []byte, limit int) string {
 		cut--
 	}
 	return text[:cut] + "..."
+}
+
+// ParseBaseURL checks that raw is the base URL of a service's API: an absolute https URL without user
+// information, a query or a fragment. It returns the URL without a trailing slash, or an error that
+// quotes raw, never its password, and ends with expected, which says what to give instead.
+func ParseBaseURL(raw, expected string) (string, error) {
+	u, err := url.Parse(raw)
+	quoted := strconv.Quote(raw)
+	switch {
+	case err == nil && u.User != nil:
+		quoted = strconv.Quote(u.Redacted())
+	case err != nil && strings.Contains(raw, "@"):
+		// The URL cannot be parsed, so its user information cannot be told apart: quote what follows it.
+		quoted = strconv.Quote("…@" + raw[strings.LastIndex(raw, "@")+1:])
+	}
+	var urlErr *url.Error
+	switch {
+	case errors.As(err, &urlErr):
+		// The parser's error repeats the URL; keep only its reason.
+		return "", fmt.Errorf("%s is not a valid URL (%v); %s", quoted, urlErr.Err, expected)
+	case u.Scheme == "" || u.Host == "" || u.Opaque != "":
+		return "", fmt.Errorf("%s is not an absolute URL; expected https:// followed by a host name: %s", quoted, expected)
+	case !strings.EqualFold(u.Scheme, "https"):
+		return "", fmt.Errorf("%s uses the scheme %q; only https URLs are accepted", quoted, u.Scheme)
+	case u.User != nil:
+		return "", fmt.Errorf("%s carries user information; %s", quoted, expected)
+	case u.RawQuery != "" || u.Fragment != "" || u.ForceQuery:
+		return "", fmt.Errorf("%s has a query or a fragment; %s", quoted, expected)
+	}
+	return strings.TrimSuffix(u.String(), "/"), nil
 }

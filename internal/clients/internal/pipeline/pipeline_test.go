@@ -156,3 +156,25 @@ func TestDecodeJSON(t *testing.T) {
 		})
 	}
 }
+
+// TestParseBaseURL: each refusal says what is wrong, a password never reaches the error (also when the
+// URL cannot be parsed), and an accepted URL loses its trailing slash.
+func TestParseBaseURL(t *testing.T) {
+	const expected = "give the API's base URL"
+	for _, tt := range []struct{ raw, want string }{
+		{"https://%zz", `"https://%zz" is not a valid URL (invalid URL escape "%zz"); give the API's base URL`},
+		{"https://user:s3cr3t@host/%zz", `"…@host/%zz" is not a valid URL (invalid URL escape "%zz"); give the API's base URL`},
+		{"host.example", `"host.example" is not an absolute URL; expected https:// followed by a host name: give the API's base URL`},
+		{"http://host.example", `"http://host.example" uses the scheme "http"; only https URLs are accepted`},
+		{"https://user:s3cr3t@host.example", `"https://user:xxxxx@host.example" carries user information; give the API's base URL`},
+		{"https://host.example/#/dashboard", `"https://host.example/#/dashboard" has a query or a fragment; give the API's base URL`},
+		{"https://host.example?", `"https://host.example?" has a query or a fragment; give the API's base URL`},
+	} {
+		if _, err := ParseBaseURL(tt.raw, expected); err == nil || err.Error() != tt.want {
+			t.Errorf("ParseBaseURL(%q) = %v, want %s", tt.raw, err, tt.want)
+		}
+	}
+	if got, err := ParseBaseURL("https://Host.example/api/", expected); err != nil || got != "https://Host.example/api" {
+		t.Errorf("ParseBaseURL = %q, %v; want the URL without its trailing slash", got, err)
+	}
+}
