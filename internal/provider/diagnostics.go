@@ -17,16 +17,12 @@ var pathNameRegex = path.Root("name_regex")
 
 // providerClients returns the clients a configured provider hands to its resources and data sources;
 // nil without error while the provider is not configured yet (validation).
-func providerClients(providerData any) (*Clients, diag.Diagnostics) {
-	var diags diag.Diagnostics
-	if providerData == nil {
-		return nil, diags
-	}
+func providerClients(providerData any, diags *diag.Diagnostics) *Clients {
 	clients, ok := providerData.(*Clients)
-	if !ok {
+	if !ok && providerData != nil {
 		diags.AddError("Unexpected provider data", fmt.Sprintf("Expected *provider.Clients, got %T. This is a bug in the provider; please report it.", providerData))
 	}
-	return clients, diags
+	return clients
 }
 
 // serviceAnswer returns the answer of either service that err reports, or nil. The clients say what

@@ -121,9 +121,7 @@ func (d *discoveryStreamsDataSource) Schema(_ context.Context, _ datasource.Sche
 }
 
 func (d *discoveryStreamsDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
-	clients, diags := providerClients(req.ProviderData)
-	resp.Diagnostics.Append(diags...)
-	d.clients = clients
+	d.clients = providerClients(req.ProviderData, &resp.Diagnostics)
 }
 
 func (d *discoveryStreamsDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {

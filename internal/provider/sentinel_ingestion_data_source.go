@@ -123,9 +123,7 @@ func (d *sentinelIngestionDataSource) Schema(_ context.Context, _ datasource.Sch
 }
 
 func (d *sentinelIngestionDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
-	clients, diags := providerClients(req.ProviderData)
-	resp.Diagnostics.Append(diags...)
-	d.clients = clients
+	d.clients = providerClients(req.ProviderData, &resp.Diagnostics)
 }
 
 func (d *sentinelIngestionDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {

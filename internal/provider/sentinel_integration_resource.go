@@ -210,9 +210,7 @@ func (r *sentinelIntegrationResource) Schema(ctx context.Context, _ resource.Sch
 }
 
 func (r *sentinelIntegrationResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	clients, diags := providerClients(req.ProviderData)
-	resp.Diagnostics.Append(diags...)
-	r.clients = clients
+	r.clients = providerClients(req.ProviderData, &resp.Diagnostics)
 }
 
 // ValidateConfig refuses a configuration that forwards nothing: the data connector cannot exist with
