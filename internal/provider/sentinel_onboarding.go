@@ -81,13 +81,12 @@ func (c waitingConnectors) SentinelOnboarded(ctx context.Context, ws resourceman
 // PutDataConnector creates or updates a data connector; a write that Sentinel refuses because its
 // onboarding has not taken effect yet is sent again, with back-off, until it is accepted or the wait is
 // over, and then the last refusal is returned.
-func (c waitingConnectors) PutDataConnector(ctx context.Context, id resourcemanager.DataConnectorID, dc resourcemanager.DataConnector) (*resourcemanager.DataConnector, bool, error) {
+func (c waitingConnectors) PutDataConnector(ctx context.Context, id resourcemanager.DataConnectorID, dc resourcemanager.DataConnector) (*resourcemanager.DataConnector, error) {
 	var written *resourcemanager.DataConnector
-	var created bool
 	var refused error
 	done, err := c.wait.await(ctx, "data connector writes to workspace "+id.Workspace.String(), func() (bool, error) {
 		var err error
-		written, created, err = c.Connectors.PutDataConnector(ctx, id, dc)
+		written, err = c.Connectors.PutDataConnector(ctx, id, dc)
 		if isNotOnboarded(err) {
 			refused = err
 			return false, nil
@@ -97,7 +96,7 @@ func (c waitingConnectors) PutDataConnector(ctx context.Context, id resourcemana
 	if !done && err == nil {
 		err = refused
 	}
-	return written, created, err
+	return written, err
 }
 
 // isNotOnboarded reports whether err is Resource Manager refusing a data connector request because

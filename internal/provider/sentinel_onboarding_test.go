@@ -147,13 +147,13 @@ func (s *stubConnectors) SentinelOnboarded(context.Context, resourcemanager.Work
 	return s.onboarded[min(s.calls, len(s.onboarded))-1], nil
 }
 
-func (s *stubConnectors) PutDataConnector(_ context.Context, id resourcemanager.DataConnectorID, dc resourcemanager.DataConnector) (*resourcemanager.DataConnector, bool, error) {
+func (s *stubConnectors) PutDataConnector(_ context.Context, id resourcemanager.DataConnectorID, dc resourcemanager.DataConnector) (*resourcemanager.DataConnector, error) {
 	s.calls++
 	if err := s.puts[min(s.calls, len(s.puts))-1]; err != nil {
-		return nil, false, err
+		return nil, err
 	}
 	dc.ID, dc.Name = id.String(), id.Name
-	return &dc, true, nil
+	return &dc, nil
 }
 
 // armAnswer is the error of a Resource Manager answer.
@@ -175,8 +175,8 @@ func TestWaitingConnectors(t *testing.T) {
 		t.Errorf("SentinelOnboarded = %v, %v after %d reads; want true after 3", ok, err, stub.calls)
 	}
 	stub = &stubConnectors{puts: []error{notOnboarded, notOnboarded, nil}}
-	if dc, created, err := (waitingConnectors{Connectors: stub, wait: wait}).PutDataConnector(context.Background(), id, body); dc == nil || !created || err != nil || stub.calls != 3 {
-		t.Errorf("PutDataConnector = %v, %v, %v after %d writes; want the connector after 3", dc, created, err, stub.calls)
+	if dc, err := (waitingConnectors{Connectors: stub, wait: wait}).PutDataConnector(context.Background(), id, body); dc == nil || err != nil || stub.calls != 3 {
+		t.Errorf("PutDataConnector = %v, %v after %d writes; want the connector after 3", dc, err, stub.calls)
 	}
 	for _, refusal := range []error{
 		armAnswer(400, "BadRequest", "properties.tenantId is required"),
@@ -184,13 +184,13 @@ func TestWaitingConnectors(t *testing.T) {
 		errors.New("connection reset"),
 	} {
 		stub = &stubConnectors{puts: []error{refusal, nil}}
-		if _, _, err := (waitingConnectors{Connectors: stub, wait: wait}).PutDataConnector(context.Background(), id, body); !errors.Is(err, refusal) || stub.calls != 1 {
+		if _, err := (waitingConnectors{Connectors: stub, wait: wait}).PutDataConnector(context.Background(), id, body); !errors.Is(err, refusal) || stub.calls != 1 {
 			t.Errorf("PutDataConnector after %v: %v after %d writes; want it passed on at once", refusal, err, stub.calls)
 		}
 	}
 	stub = &stubConnectors{puts: []error{notOnboarded}}
 	short := onboardingWait{first: time.Millisecond, max: time.Millisecond, limit: 5 * time.Millisecond}
-	if _, _, err := (waitingConnectors{Connectors: stub, wait: short}).PutDataConnector(context.Background(), id, body); !errors.Is(err, notOnboarded) || stub.calls < 2 {
+	if _, err := (waitingConnectors{Connectors: stub, wait: short}).PutDataConnector(context.Background(), id, body); !errors.Is(err, notOnboarded) || stub.calls < 2 {
 		t.Errorf("PutDataConnector = %v after %d writes; want the last refusal once the wait is over", err, stub.calls)
 	}
 }

@@ -165,19 +165,18 @@ func (c *Client) get(ctx context.Context, op string, id resourceID, subpath, api
 	return pipeline.DecodeJSON(op+" "+id.String(), resp, v)
 }
 
-// PutDataConnector creates or updates a data connector with a full body
-// made of dc's Kind and Properties; no etag is sent. created reports whether
-// the service created the connector (201) rather than updating it (200).
-func (c *Client) PutDataConnector(ctx context.Context, id DataConnectorID, dc DataConnector) (result *DataConnector, created bool, err error) {
+// PutDataConnector creates (201) or updates (200) a data connector with a
+// full body made of dc's Kind and Properties; no etag is sent.
+func (c *Client) PutDataConnector(ctx context.Context, id DataConnectorID, dc DataConnector) (*DataConnector, error) {
 	const op = "creating or updating data connector"
 	if err := id.validate(); err != nil {
-		return nil, false, fmt.Errorf("%s: %w", op, err)
+		return nil, fmt.Errorf("%s: %w", op, err)
 	}
 	if dc.Kind == "" {
-		return nil, false, fmt.Errorf("%s %s: the connector has no kind; set Kind, for example to %q", op, id, KindCloudAppSecurity)
+		return nil, fmt.Errorf("%s %s: the connector has no kind; set Kind, for example to %q", op, id, KindCloudAppSecurity)
 	}
 	if len(dc.Properties) == 0 {
-		return nil, false, fmt.Errorf("%s %s: the connector has no properties; the service needs the full body of kind %q", op, id, dc.Kind)
+		return nil, fmt.Errorf("%s %s: the connector has no properties; the service needs the full body of kind %q", op, id, dc.Kind)
 	}
 	body := struct {
 		Kind       string          `json:"kind"`
@@ -185,13 +184,13 @@ func (c *Client) PutDataConnector(ctx context.Context, id DataConnectorID, dc Da
 	}{Kind: dc.Kind, Properties: dc.Properties}
 	resp, err := c.send(ctx, op, id, http.MethodPut, c.url(id.path(), SecurityInsightsAPIVersion), body, http.StatusOK, http.StatusCreated)
 	if err != nil {
-		return nil, false, err
+		return nil, err
 	}
 	var out DataConnector
 	if err := pipeline.DecodeJSON(op+" "+id.String(), resp, &out); err != nil {
-		return nil, false, err
+		return nil, err
 	}
-	return &out, resp.StatusCode == http.StatusCreated, nil
+	return &out, nil
 }
 
 // DeleteDataConnector deletes a data connector. When the connector does not

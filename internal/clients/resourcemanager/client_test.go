@@ -313,12 +313,9 @@ func TestPutDataConnector(t *testing.T) {
 
 			in := resourcemanager.NewCloudAppSecurityConnector(tenantID, true, false)
 			in.Etag = `"stale-etag"`
-			out, created, err := c.PutDataConnector(context.Background(), testConnector, in)
+			out, err := c.PutDataConnector(context.Background(), testConnector, in)
 			if err != nil {
 				t.Fatalf("PutDataConnector: %v", err)
-			}
-			if created != (status == http.StatusCreated) {
-				t.Errorf("created = %v for HTTP %d", created, status)
 			}
 			r := s.Requests()[0]
 			if r.Method != http.MethodPut || r.Path != connectorID || r.Query.Get("api-version") != resourcemanager.SecurityInsightsAPIVersion {
@@ -349,7 +346,7 @@ func TestPutDataConnectorRefusesIncompleteBody(t *testing.T) {
 		{Properties: json.RawMessage(`{}`)},
 		{Kind: resourcemanager.KindCloudAppSecurity},
 	} {
-		if _, _, err := c.PutDataConnector(context.Background(), testConnector, dc); err == nil {
+		if _, err := c.PutDataConnector(context.Background(), testConnector, dc); err == nil {
 			t.Errorf("PutDataConnector(%+v) succeeded, want an error", dc)
 		}
 	}
@@ -565,7 +562,7 @@ func TestRetriesExhausted(t *testing.T) {
 		armError(http.StatusTooManyRequests, "TooManyRequests", "throttled")(w, r)
 	})
 	c := newClient(t, s, &clienttest.Credential{Token: testToken}, policy.RetryOptions{MaxRetries: 2})
-	_, _, err := c.PutDataConnector(context.Background(), testConnector, resourcemanager.NewCloudAppSecurityConnector(tenantID, true, true))
+	_, err := c.PutDataConnector(context.Background(), testConnector, resourcemanager.NewCloudAppSecurityConnector(tenantID, true, true))
 	want := "creating or updating data connector " + connectorID + ": HTTP 429 TooManyRequests: throttled"
 	if err == nil || err.Error() != want {
 		t.Errorf("error %v, want %q", err, want)

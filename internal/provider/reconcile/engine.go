@@ -34,7 +34,7 @@ type Connectors interface {
 	SentinelOnboarded(ctx context.Context, id resourcemanager.WorkspaceID) (bool, error)
 	ListDataConnectors(ctx context.Context, ws resourcemanager.WorkspaceID) ([]resourcemanager.DataConnector, error)
 	GetDataConnector(ctx context.Context, id resourcemanager.DataConnectorID) (*resourcemanager.DataConnector, error)
-	PutDataConnector(ctx context.Context, id resourcemanager.DataConnectorID, dc resourcemanager.DataConnector) (*resourcemanager.DataConnector, bool, error)
+	PutDataConnector(ctx context.Context, id resourcemanager.DataConnectorID, dc resourcemanager.DataConnector) (*resourcemanager.DataConnector, error)
 	DeleteDataConnector(ctx context.Context, id resourcemanager.DataConnectorID) error
 }
 
@@ -324,7 +324,7 @@ func (e *Engine) convergeConnector(ctx context.Context, d Desired, o Observed) (
 		return o, nil
 	}
 	tflog.Info(ctx, "Writing the Microsoft Sentinel data connector", map[string]any{"connector_id": e.Connector.String()})
-	dc, _, err := e.Connectors.PutDataConnector(ctx, e.Connector, resourcemanager.NewCloudAppSecurityConnector(d.TenantID, d.Alerts, d.Discovery))
+	dc, err := e.Connectors.PutDataConnector(ctx, e.Connector, resourcemanager.NewCloudAppSecurityConnector(d.TenantID, d.Alerts, d.Discovery))
 	if err != nil {
 		return o, err
 	}

@@ -83,18 +83,17 @@ func (s *services) GetDataConnector(context.Context, resourcemanager.DataConnect
 	return &dc, nil
 }
 
-func (s *services) PutDataConnector(_ context.Context, id resourcemanager.DataConnectorID, dc resourcemanager.DataConnector) (*resourcemanager.DataConnector, bool, error) {
+func (s *services) PutDataConnector(_ context.Context, id resourcemanager.DataConnectorID, dc resourcemanager.DataConnector) (*resourcemanager.DataConnector, error) {
 	if err := s.call("PutDataConnector"); err != nil {
-		return nil, false, err
+		return nil, err
 	}
-	created := s.connector == nil
 	dc.ID, dc.Name = id.String(), id.Name
 	if s.putKind != "" {
 		dc.Kind = s.putKind
 	}
 	s.connector = &dc
 	out := dc
-	return &out, created, nil
+	return &out, nil
 }
 
 func (s *services) DeleteDataConnector(context.Context, resourcemanager.DataConnectorID) error {
