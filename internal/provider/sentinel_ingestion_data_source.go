@@ -8,7 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -39,20 +38,28 @@ type sentinelIngestionDataSource struct {
 }
 
 type sentinelIngestionModel struct {
-	WorkspaceID   types.String `tfsdk:"workspace_id"`
-	Lookback      types.String `tfsdk:"lookback"`
-	DiscoveryLogs types.Object `tfsdk:"discovery_logs"`
-	Alerts        types.Object `tfsdk:"alerts"`
-	QueriedAt     types.String `tfsdk:"queried_at"`
+	WorkspaceID   types.String           `tfsdk:"workspace_id"`
+	Lookback      types.String           `tfsdk:"lookback"`
+	DiscoveryLogs *discoveryFiguresModel `tfsdk:"discovery_logs"`
+	Alerts        *alertFiguresModel     `tfsdk:"alerts"`
+	QueriedAt     types.String           `tfsdk:"queried_at"`
 }
 
-// Object types of the computed attributes.
-var (
-	streamFiguresType = types.ObjectType{AttrTypes: map[string]attr.Type{"rows": types.Int64Type, "last_received": types.StringType}}
-	discoveryLogsType = types.ObjectType{AttrTypes: map[string]attr.Type{
-		"rows": types.Int64Type, "last_received": types.StringType, "streams": types.MapType{ElemType: streamFiguresType},
-	}}
-	alertFiguresType = types.ObjectType{AttrTypes: map[string]attr.Type{"count": types.Int64Type, "last_received": types.StringType}}
+// The computed figures; a last_received of nil is null.
+type (
+	rowFiguresModel struct {
+		Rows         int64   `tfsdk:"rows"`
+		LastReceived *string `tfsdk:"last_received"`
+	}
+	discoveryFiguresModel struct {
+		Rows         int64                      `tfsdk:"rows"`
+		LastReceived *string                    `tfsdk:"last_received"`
+		Streams      map[string]rowFiguresModel `tfsdk:"streams"`
+	}
+	alertFiguresModel struct {
+		Count        int64   `tfsdk:"count"`
+		LastReceived *string `tfsdk:"last_received"`
+	}
 )
 
 func (d *sentinelIngestionDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
@@ -181,40 +188,26 @@ func (d *sentinelIngestionDataSource) Read(ctx context.Context, req datasource.R
 	resp.Diagnostics.Append(answerWarnings(workspaceID.String(), loganalytics.TableDiscoveryLogs, "discovery_logs", logs.Answer)...)
 	resp.Diagnostics.Append(answerWarnings(workspaceID.String(), loganalytics.TableAlerts, "alerts", alerts.Answer)...)
 
-	streams := make(map[string]attr.Value, len(logs.Streams))
+	data.DiscoveryLogs = &discoveryFiguresModel{Rows: logs.Rows, LastReceived: timeValue(logs.LastReceived), Streams: map[string]rowFiguresModel{}}
 	for name, f := range logs.Streams {
-		streams[name] = objectValue(streamFiguresType, map[string]attr.Value{"rows": types.Int64Value(f.Rows), "last_received": timeValue(f.LastReceived)}, &resp.Diagnostics)
+		data.DiscoveryLogs.Streams[name] = rowFiguresModel{Rows: f.Rows, LastReceived: timeValue(f.LastReceived)}
 	}
-	streamMap, diags := types.MapValue(streamFiguresType, streams)
-	resp.Diagnostics.Append(diags...)
-	data.DiscoveryLogs = objectValue(discoveryLogsType, map[string]attr.Value{
-		"rows": types.Int64Value(logs.Rows), "last_received": timeValue(logs.LastReceived), "streams": streamMap,
-	}, &resp.Diagnostics)
-	data.Alerts = objectValue(alertFiguresType, map[string]attr.Value{"count": types.Int64Value(alerts.Rows), "last_received": timeValue(alerts.LastReceived)}, &resp.Diagnostics)
+	data.Alerts = &alertFiguresModel{Count: alerts.Rows, LastReceived: timeValue(alerts.LastReceived)}
 	queriedAt := alerts.AnsweredAt
 	if logs.AnsweredAt.After(queriedAt) {
 		queriedAt = logs.AnsweredAt
 	}
 	data.QueriedAt = types.StringValue(queriedAt.UTC().Truncate(time.Second).Format(time.RFC3339))
-	if resp.Diagnostics.HasError() {
-		return
-	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &data)...)
 }
 
-// objectValue builds an object value, adding any problem to diags.
-func objectValue(t types.ObjectType, values map[string]attr.Value, diags *diag.Diagnostics) types.Object {
-	v, d := types.ObjectValue(t.AttrTypes, values)
-	diags.Append(d...)
-	return v
-}
-
-// timeValue renders an optional time as RFC 3339 in UTC; null when absent.
-func timeValue(t *time.Time) types.String {
+// timeValue renders an optional time as RFC 3339 in UTC; nil (null) when absent.
+func timeValue(t *time.Time) *string {
 	if t == nil {
-		return types.StringNull()
+		return nil
 	}
-	return types.StringValue(t.UTC().Format(time.RFC3339Nano))
+	s := t.UTC().Format(time.RFC3339Nano)
+	return &s
 }
 
 // answerWarnings turns what the service said about a query besides its figures into warnings that
