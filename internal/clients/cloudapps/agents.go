@@ -1,9 +1,7 @@
 package cloudapps
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -77,42 +75,10 @@ type unexpectedAnswer struct{ error }
 func (e unexpectedAnswer) Unwrap() error        { return e.error }
 func (e unexpectedAnswer) Is(target error) bool { return target == ErrUnexpectedAnswer }
 
-// agentPage is one answer to the agent list. Microsoft's MCAS PowerShell module reads the list from
-// "data" (the envelope of every Cloud Apps list); a bare array and an "agents" field are accepted too,
-// as the route is not documented. Unknown fields are ignored.
-type agentPage struct {
-	HasNext bool
-	Agents  []Agent
-	// NoList is set for a JSON object without a list in any of the accepted fields.
-	NoList bool
-}
-
-func (p *agentPage) UnmarshalJSON(data []byte) error {
-	if trimmed := bytes.TrimSpace(data); len(trimmed) > 0 && trimmed[0] == '[' {
-		return json.Unmarshal(trimmed, &p.Agents)
-	}
-	var envelope struct {
-		HasNext bool     `json:"hasNext"`
-		Data    *[]Agent `json:"data"`
-		Agents  *[]Agent `json:"agents"`
-	}
-	if err := json.Unmarshal(data, &envelope); err != nil {
-		return err
-	}
-	switch {
-	case envelope.Data != nil:
-		p.Agents = *envelope.Data
-	case envelope.Agents != nil:
-		p.Agents = *envelope.Agents
-	default:
-		p.NoList = true
-	}
-	p.HasNext = envelope.HasNext
-	return nil
-}
-
 // ListAgents returns every SIEM agent of the tenant, of every type, paging
-// with skip and limit=100 while the service reports more.
+// with skip and limit=100 while the service reports more. Microsoft's MCAS PowerShell module reads the
+// list from "data" (the envelope of every Cloud Apps list); a bare array and an "agents" field are
+// accepted too, as the route is not documented (see [decodePage]). Unknown fields are ignored.
 func (c *Client) ListAgents(ctx context.Context) ([]Agent, error) {
 	const op = "listing SIEM agents"
 	return listAll(op, "agent", func(a Agent) string { return a.ID }, func(query string) ([]Agent, bool, error) {
@@ -120,14 +86,11 @@ func (c *Client) ListAgents(ctx context.Context) ([]Agent, error) {
 		if err != nil {
 			return nil, false, err
 		}
-		var page agentPage
-		if err := pipeline.DecodeJSON(op, resp, &page); err != nil {
+		agents, hasNext, err := decodePage[Agent](op, resp, "agent", "data", "agents")
+		if err != nil {
 			return nil, false, unexpectedAnswer{err}
 		}
-		if page.NoList {
-			return nil, false, unexpectedAnswer{fmt.Errorf("%s: the HTTP %d answer holds no agent list; expected {\"data\": [...]}, {\"agents\": [...]} or an array", op, resp.StatusCode)}
-		}
-		return page.Agents, page.HasNext, nil
+		return agents, hasNext, nil
 	})
 }
 

@@ -26,7 +26,9 @@
 package cloudapps
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -229,6 +231,47 @@ func listAll[T any](op, noun string, id func(T) string, page func(query string) 
 		}
 		skip += len(items)
 	}
+}
+
+// decodePage decodes one page of a list of the items named noun, for [listAll]: a bare JSON array, or
+// a JSON object with the list under the first of fields that it holds and is not null, and a boolean
+// "hasNext" that says whether more pages follow (absent or null: none). Field names match exactly.
+// Which fields each list accepts, and why, is said at the list's method.
+func decodePage[T any](op string, resp *http.Response, noun string, fields ...string) (items []T, hasNext bool, err error) {
+	var doc json.RawMessage
+	if err := pipeline.DecodeJSON(op, resp, &doc); err != nil {
+		return nil, false, err
+	}
+	list := doc
+	if bytes.TrimSpace(doc)[0] == '{' {
+		var envelope map[string]json.RawMessage
+		if err := json.Unmarshal(doc, &envelope); err != nil {
+			return nil, false, fmt.Errorf("%s: the HTTP %d answer is malformed JSON: %w", op, resp.StatusCode, err)
+		}
+		list = nil
+		for _, field := range fields {
+			if raw := envelope[field]; list == nil && raw != nil && string(raw) != "null" {
+				list = raw
+			}
+		}
+		if list == nil {
+			alternatives := make([]string, len(fields))
+			for i, field := range fields {
+				alternatives[i] = "a " + strconv.Quote(field)
+				if strings.ContainsRune("aeiou", rune(field[0])) {
+					alternatives[i] = "an " + strconv.Quote(field)
+				}
+			}
+			return nil, false, fmt.Errorf("%s: the HTTP %d answer holds no %s list: it is a JSON object with neither %s list, and not an array", op, resp.StatusCode, noun, strings.Join(alternatives, " nor "))
+		}
+		if raw, ok := envelope["hasNext"]; ok && json.Unmarshal(raw, &hasNext) != nil {
+			return nil, false, fmt.Errorf("%s: the HTTP %d answer's \"hasNext\" is %s, not true or false", op, resp.StatusCode, pipeline.Snippet(raw, 40))
+		}
+	}
+	if err := json.Unmarshal(list, &items); err != nil {
+		return nil, false, fmt.Errorf("%s: the HTTP %d answer does not hold a valid list of %ss: %w", op, resp.StatusCode, noun, err)
+	}
+	return items, hasNext, nil
 }
 
 func validateAgentID(op, id string) error {

@@ -192,6 +192,9 @@ func TestListStreamsRefusesEndlessPaging(t *testing.T) {
 		{name: "empty page with more", body: `{"total":5,"hasNext":true,"data":[]}`, want: "reported more streams after 0 but sent an empty page"},
 		{name: "the same page again", body: `{"total":5,"hasNext":true,"data":[{"_id":"5a4a1e4f5e0c2d0001f3e1a1"}]}`, want: `the page at skip 1 repeats stream "5a4a1e4f5e0c2d0001f3e1a1"`},
 		{name: "hasNext not a boolean", body: `{"total":5,"hasNext":"yes","data":[]}`, want: `"hasNext" is "yes", not true or false`},
+		// "hasNext" is read whatever the field of the list, so it is checked and followed beside "streams".
+		{name: "hasNext not a boolean beside streams", body: `{"streams":[],"hasNext":1}`, want: `"hasNext" is 1, not true or false`},
+		{name: "the same streams page again", body: `{"streams":[{"_id":"5a4a1e4f5e0c2d0001f3e1a1"}],"hasNext":true}`, want: `the page at skip 1 repeats stream`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -215,6 +218,9 @@ func TestListStreamsRejectsUnknownShapes(t *testing.T) {
 		wantText    string
 	}{
 		{name: "object without list", contentType: "application/json", body: `{"items":[]}`, wantText: `neither a "streams" nor a "data" list`},
+		// A null list is no list (as for the agents), and field names match exactly.
+		{name: "null list", contentType: "application/json", body: `{"streams":null}`, wantText: `holds no stream list`},
+		{name: "field name in other case", contentType: "application/json", body: `{"Streams":[]}`, wantText: `holds no stream list`},
 		{name: "list of non-objects", contentType: "application/json", body: `{"streams":[1,2]}`, wantText: "does not hold a valid list of streams"},
 		{name: "bad timestamp", contentType: "application/json", body: `[{"_id":"a","created":true}]`, wantText: "created"},
 		{name: "HTML", contentType: "text/html; charset=utf-8", body: "<html><body>Sign in</body></html>", wantText: "is not JSON"},
@@ -280,6 +286,10 @@ func TestListAgentsRejectsBadPages(t *testing.T) {
 		wantText string
 	}{
 		{name: "no data", body: `{"total":0,"hasNext":false}`, wantText: `holds no agent list`},
+		{name: "null data", body: `{"total":0,"hasNext":false,"data":null}`, wantText: `neither a "data" nor an "agents" list`},
+		{name: "field name in other case", body: `{"Data":[]}`, wantText: `holds no agent list`},
+		{name: "hasNext not a boolean", body: `{"agents":[],"hasNext":"yes"}`, wantText: `"hasNext" is "yes", not true or false`},
+		{name: "list of non-objects", body: `{"data":[1]}`, wantText: `does not hold a valid list of agents`},
 		{name: "not JSON", body: `<html>portal</html>`, wantText: "is not JSON"},
 		{name: "empty page with more", body: `{"total":5,"hasNext":true,"data":[]}`, wantText: "empty page"},
 	}
@@ -307,6 +317,8 @@ func TestListAgentsEnvelopes(t *testing.T) {
 		"data":   `{"total":2,"hasNext":false,"data":[` + untyped + `,` + sentinel + `],"extra":{"x":1}}`,
 		"array":  `[` + untyped + `,` + sentinel + `]`,
 		"agents": `{"agents":[` + untyped + `,` + sentinel + `]}`,
+		// A null "data" counts as absent, so the list is read from "agents".
+		"null data": `{"data":null,"agents":[` + untyped + `,` + sentinel + `]}`,
 	} {
 		t.Run(name, func(t *testing.T) {
 			s := clienttest.NewServer(t, func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, http.StatusOK, body) })

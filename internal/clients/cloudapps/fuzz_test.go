@@ -56,7 +56,8 @@ func jsonAnswer(body []byte) clienttest.Answer {
 }
 
 // FuzzListStreams decodes any answer to the stream list: the client must accept exactly the three
-// documented envelopes and return one stream per element of the list.
+// documented envelopes (see pageOf) and return one stream per element of the list. Every answer is
+// the same page, so an answer that reports more is never accepted.
 func FuzzListStreams(f *testing.F) {
 	const stream = `{"_id":"5a4a1e4f5e0c2d0001f3e1a1","displayName":"Palo Alto FW","streamType":1,"logType":112,"receiverType":"syslog","created":"2023-04-01T10:00:00Z","lastModified":{"$date":1680343200000},"lastDataReceived":null,"globalAggregated":false}`
 	for _, body := range []string{
@@ -64,6 +65,9 @@ func FuzzListStreams(f *testing.F) {
 		`[` + stream + `,{"_id":"5a4a1e4f5e0c2d0001f3e1a2","displayName":"Global View","streamType":3,"created":1680343200000,"globalAggregated":true}]`,
 		`{"total":1,"hasNext":false,"data":[` + stream + `]}`,
 		`{"streams":null}`,
+		`{"streams":null,"data":[` + stream + `]}`,
+		`{"streams":[],"hasNext":"yes"}`,
+		`{"Streams":[]}`,
 		`{"items":[]}`,
 		`[{"created":1e300}]`,
 	} {
@@ -75,27 +79,38 @@ func FuzzListStreams(f *testing.F) {
 			clienttest.CheckErrorText(t, err, maxErrorText)
 			return
 		}
-		list := bytes.TrimSpace(body)
-		if list[0] == '{' {
-			var envelope map[string]json.RawMessage
-			if err := json.Unmarshal(list, &envelope); err != nil {
-				t.Fatalf("ListStreams accepted %q, which is not a JSON object: %v", body, err)
-			}
-			var found bool
-			if list, found = envelope["streams"]; !found {
-				if list, found = envelope["data"]; !found {
-					t.Fatalf("ListStreams accepted %q, an object with neither streams nor data", body)
-				}
-			}
-		}
-		var elements []json.RawMessage
-		if err := json.Unmarshal(list, &elements); err != nil {
-			t.Fatalf("ListStreams accepted %q, whose list does not decode: %v", body, err)
-		}
-		if len(streams) != len(elements) {
-			t.Fatalf("ListStreams returned %d streams for a list of %d elements", len(streams), len(elements))
+		list, hasNext, ok := pageOf(body, "streams", "data")
+		switch {
+		case !ok:
+			t.Fatalf("ListStreams accepted %q, which is not a page of a list", body)
+		case hasNext:
+			t.Fatalf("ListStreams accepted %q, which reports more after itself", body)
+		case len(streams) != len(list):
+			t.Fatalf("ListStreams returned %d streams for a list of %d elements", len(streams), len(list))
 		}
 	})
+}
+
+// pageOf reads a page of a list as the client must: a bare array, or a JSON object with the list
+// under the first of fields (matched exactly) that it holds and is not null, and with "hasNext"
+// absent, null or a boolean. ok is false for a page that the client must refuse for its shape.
+func pageOf(body []byte, fields ...string) (list []json.RawMessage, hasNext, ok bool) {
+	if body = bytes.TrimSpace(body); len(body) > 0 && body[0] == '[' {
+		return list, false, json.Unmarshal(body, &list) == nil
+	}
+	var envelope map[string]json.RawMessage
+	if json.Unmarshal(body, &envelope) != nil {
+		return nil, false, false
+	}
+	for _, field := range fields {
+		if raw := envelope[field]; raw != nil && string(raw) != "null" {
+			if next, found := envelope["hasNext"]; found && json.Unmarshal(next, &hasNext) != nil {
+				return nil, false, false
+			}
+			return list, hasNext, json.Unmarshal(raw, &list) == nil
+		}
+	}
+	return nil, false, false
 }
 
 // FuzzStreamTimestamp decodes a stream whose created time is any JSON value: a string is kept as
@@ -154,11 +169,13 @@ func FuzzStreamTimestamp(f *testing.F) {
 }
 
 // FuzzListAgents answers the first page with first and every later page with next. The client must
-// stop, ask for the pages in order, and return every agent it was given.
+// stop, ask for the pages in order, accept only pages of the shapes it reads (see pageOf), and return
+// every agent it was given.
 func FuzzListAgents(f *testing.F) {
 	agent := agentJSON(agentID, "sentinel")
 	f.Add([]byte(`{"total":1,"hasNext":false,"data":[`+agent+`]}`), []byte(`{"total":0,"hasNext":false,"data":[]}`))
 	f.Add([]byte(`{"total":2,"hasNext":true,"data":[`+agentJSON("000000000000000000000001", "generic")+`]}`), []byte(`{"total":2,"hasNext":false,"data":[`+agent+`]}`))
+	f.Add([]byte(`{"data":null,"hasNext":true,"agents":[`+agentJSON("000000000000000000000001", "generic")+`]}`), []byte(`{"Data":[`+agent+`],"hasNext":"no"}`))
 	f.Fuzz(func(t *testing.T, first, next []byte) {
 		r := &clienttest.Replay{Answer: clienttest.FirstThen(jsonAnswer(first), jsonAnswer(next))}
 		agents, err := fuzzClient(t, r).ListAgents(context.Background())
@@ -172,7 +189,11 @@ func FuzzListAgents(f *testing.F) {
 			if i > 0 {
 				body = next
 			}
-			received += agentsIn(body)
+			list, _, ok := pageOf(body, "data", "agents")
+			if !ok && err == nil {
+				t.Fatalf("ListAgents accepted the page %q, which is not a page of a list", body)
+			}
+			received += len(list)
 		}
 		if err != nil {
 			clienttest.CheckErrorText(t, err, maxErrorText)
@@ -182,27 +203,6 @@ func FuzzListAgents(f *testing.F) {
 			t.Fatalf("ListAgents returned %d agents out of %d received", len(agents), received)
 		}
 	})
-}
-
-// agentsIn counts the agents of a page in the envelopes the client reads: a bare array, else "data",
-// else "agents".
-func agentsIn(body []byte) int {
-	var list []json.RawMessage
-	if json.Unmarshal(body, &list) == nil {
-		return len(list)
-	}
-	var page struct {
-		Data   *[]json.RawMessage `json:"data"`
-		Agents *[]json.RawMessage `json:"agents"`
-	}
-	_ = json.Unmarshal(body, &page)
-	switch {
-	case page.Data != nil:
-		return len(*page.Data)
-	case page.Agents != nil:
-		return len(*page.Agents)
-	}
-	return 0
 }
 
 // TestListAgentsGivesUpOnEndlessPages answers every page with new agents and more to come: the client

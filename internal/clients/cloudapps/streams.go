@@ -112,48 +112,18 @@ const streamsPath = "/api/discovery/streams/"
 
 // ListStreams returns the tenant's discovery streams. It accepts the three
 // answer shapes seen for GET /api/discovery/streams/: {"streams": [...]}, a
-// bare array, and {"data": [...]}. The last is the envelope of the API's
+// bare array, and {"data": [...]} (see [decodePage]). The last is the envelope of the API's
 // lists, {"total", "hasNext", "data"}, which holds at most 100 items: while it
 // reports more, the next page is asked for with skip and limit=100, so a
 // tenant with 250 streams takes three requests. The other shapes carry no
-// paging fields and hold the whole list.
+// paging fields and hold the whole list; a "hasNext" sent with "streams" is read all the same.
 func (c *Client) ListStreams(ctx context.Context) ([]Stream, error) {
 	const op = "listing Cloud Discovery streams"
 	return listAll(op, "stream", func(s Stream) string { return s.ID }, func(query string) ([]Stream, bool, error) {
-		return c.streamsPage(ctx, op, streamsPath+"?"+query)
+		resp, err := c.send(ctx, op, http.MethodGet, streamsPath+"?"+query, nil, http.StatusOK)
+		if err != nil {
+			return nil, false, err
+		}
+		return decodePage[Stream](op, resp, "stream", "streams", "data")
 	})
-}
-
-func (c *Client) streamsPage(ctx context.Context, op, path string) ([]Stream, bool, error) {
-	resp, err := c.send(ctx, op, http.MethodGet, path, nil, http.StatusOK)
-	if err != nil {
-		return nil, false, err
-	}
-	var doc json.RawMessage
-	if err := pipeline.DecodeJSON(op, resp, &doc); err != nil {
-		return nil, false, err
-	}
-	list, hasNext := doc, false
-	if bytes.TrimSpace(doc)[0] == '{' {
-		var envelope map[string]json.RawMessage
-		if err := json.Unmarshal(doc, &envelope); err != nil {
-			return nil, false, fmt.Errorf("%s: the HTTP %d answer is malformed JSON: %w", op, resp.StatusCode, err)
-		}
-		var found bool
-		if list, found = envelope["streams"]; !found {
-			if list, found = envelope["data"]; !found {
-				return nil, false, fmt.Errorf("%s: the HTTP %d answer is a JSON object with neither a \"streams\" nor a \"data\" list; expected the list of streams", op, resp.StatusCode)
-			}
-			if raw, ok := envelope["hasNext"]; ok {
-				if err := json.Unmarshal(raw, &hasNext); err != nil {
-					return nil, false, fmt.Errorf("%s: the HTTP %d answer's \"hasNext\" is %s, not true or false", op, resp.StatusCode, pipeline.Snippet(raw, 40))
-				}
-			}
-		}
-	}
-	var streams []Stream
-	if err := json.Unmarshal(list, &streams); err != nil {
-		return nil, false, fmt.Errorf("%s: the HTTP %d answer does not hold a valid list of streams: %w", op, resp.StatusCode, err)
-	}
-	return streams, hasNext, nil
 }
