@@ -268,7 +268,7 @@ func ingestionDiagnostic(summary string, err error) diag.Diagnostic {
 				"(or endpoint.log_analytics_endpoint) is the workspace's cloud; a workspace deleted a moment ago also answers this.")
 	}
 	var laErr *loganalytics.Error
-	if errors.As(err, &laErr) && laErr.StatusCode == http.StatusBadRequest {
+	if errors.As(err, &laErr) && laErr.Service == loganalytics.ServiceName && laErr.StatusCode == http.StatusBadRequest {
 		return withAdvice(summary+": the query API refused the query", err,
 			"The provider sends fixed queries, so this is unexpected: please report it with this message.")
 	}

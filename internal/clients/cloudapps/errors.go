@@ -8,7 +8,8 @@ import (
 )
 
 // Error is the error for a Defender for Cloud Apps answer whose status is not a success; the
-// Resource Manager client returns the same type, and the classification below holds for both.
+// Resource Manager and Log Analytics clients return the same type, and the classification below holds
+// for all of them (Error.Service tells them apart).
 type Error = pipeline.ResponseError
 
 // The classification of the errors of both service clients, by the answer's status; see the

@@ -5,6 +5,8 @@
 // The client is built on the Azure SDK's Log Analytics query module (azlogs), so the bearer token
 // (scope audience + "/.default"), retries (408, 429 and 5xx, honouring Retry-After) and telemetry come
 // from azcore. Its queries are fixed KQL text with only validated values in it, one query per table.
+// An answer with an unexpected status is an [Error], the clients' common error type, classified by
+// [IsForbidden], [IsUnauthorized], [IsThrottled] and [IsNotFound] for this service's answers only.
 //
 // The query API allows a user 200 queries per 30 seconds and 5 at once, and answers HTTP 429 past
 // that. The default retries wait long enough for a 30
@@ -149,7 +151,7 @@ func (c *Client) query(ctx context.Context, op, workspace, table, kql string, lo
 	switch {
 	case errors.As(err, &respErr):
 		e := newError(op, workspace, respErr.RawResponse)
-		if e.tableMissing(table) {
+		if tableMissing(e, table) {
 			return nil, Answer{AnsweredAt: c.answerTime(respErr.RawResponse), TableMissing: true}, nil
 		}
 		return nil, Answer{}, e
@@ -163,7 +165,7 @@ func (c *Client) query(ctx context.Context, op, workspace, table, kql string, lo
 	case err != nil:
 		sendErr := &pipeline.SendError{Operation: op + " of workspace " + workspace, Service: ServiceName, Err: err}
 		if resp := last(); resp != nil {
-			sendErr.Last = newError(op, workspace, resp).response()
+			sendErr.Last = newError(op, workspace, resp)
 		}
 		return nil, Answer{}, sendErr
 	}

@@ -14,39 +14,10 @@ import (
 )
 
 // Error is the error for an answer of the query API whose status is not a success, such as 403
-// InsufficientAccessError or 400 BadArgumentError.
-type Error struct {
-	// Operation says what the client was doing, for example "counting discovery logs".
-	Operation string
-	// Workspace is the workspace's customer id.
-	Workspace string
-	// StatusCode is the HTTP status code.
-	StatusCode int
-	// Code is the error code of the answer, for example "InsufficientAccessError", or empty.
-	Code string
-	// Message is the service's error message, or the beginning of a body that is not an error document.
-	Message string
-	// Inner is the innermost error of the answer ("SemanticError: ..."), which says what was wrong
-	// with a query; empty when there is none.
-	Inner string
-}
-
-// Error implements the error interface: "<operation> of workspace <id>: HTTP <status> <code>: <message>
-// (<inner>)", in the words of the clients' common error.
-func (e *Error) Error() string {
-	return e.response().Error()
-}
-
-// response returns the answer as the clients' common error, which a [pipeline.SendError] quotes as
-// its last answer.
-func (e *Error) response() *pipeline.ResponseError {
-	message := e.Message
-	if e.Inner != "" {
-		message += " (" + e.Inner + ")"
-	}
-	return &pipeline.ResponseError{Service: ServiceName, Operation: e.Operation + " of workspace " + e.Workspace,
-		StatusCode: e.StatusCode, Code: e.Code, Message: message}
-}
+// InsufficientAccessError or 400 BadArgumentError: the clients' common error, whose operation names the
+// workspace ("<operation> of workspace <id>") and whose message ends with the innermost error of the
+// answer in parentheses ("(SemanticError: ...)"), which says what was wrong with a query.
+type Error = pipeline.ResponseError
 
 // errorDocument is the query API's error, {"error": {"code", "message", "details", "innererror"}}.
 type errorDocument struct {
@@ -75,7 +46,7 @@ func (d errorDocument) innermost() string {
 
 // newError builds the [*Error] of a non-success answer.
 func newError(op, workspace string, resp *http.Response) *Error {
-	e := &Error{Operation: op, Workspace: workspace, StatusCode: resp.StatusCode}
+	e := &Error{Service: ServiceName, Operation: op + " of workspace " + workspace, StatusCode: resp.StatusCode}
 	body, err := runtime.Payload(resp)
 	if err != nil {
 		e.Message = fmt.Sprintf("reading the error body failed: %v", err)
@@ -84,13 +55,15 @@ func newError(op, workspace string, resp *http.Response) *Error {
 	var doc struct {
 		Error *errorDocument `json:"error"`
 	}
-	if json.Unmarshal(body, &doc) == nil && doc.Error != nil {
-		e.Code = pipeline.Snippet([]byte(doc.Error.Code), pipeline.MaxCodeLength)
-		e.Message = pipeline.Snippet([]byte(doc.Error.Message), pipeline.MaxMessageLength)
-		e.Inner = pipeline.Snippet([]byte(doc.Error.innermost()), pipeline.MaxMessageLength)
+	if json.Unmarshal(body, &doc) != nil || doc.Error == nil {
+		e.Message = pipeline.QuoteBody(resp, body)
 		return e
 	}
-	e.Message = pipeline.QuoteBody(resp, body)
+	e.Code = pipeline.Snippet([]byte(doc.Error.Code), pipeline.MaxCodeLength)
+	e.Message = pipeline.Snippet([]byte(doc.Error.Message), pipeline.MaxMessageLength)
+	if inner := pipeline.Snippet([]byte(doc.Error.innermost()), pipeline.MaxMessageLength); inner != "" {
+		e.Message += " (" + inner + ")"
+	}
 	return e
 }
 
@@ -98,9 +71,9 @@ func newError(op, workspace string, resp *http.Response) *Error {
 // wording, a semantic error "Failed to resolve table or column expression named '<name>'", is the one
 // seen in public reports (microsoft/finops-toolkit#1776); Microsoft does not document it, so this is
 // our model of how the service answers a query of a table the workspace does not have.
-func (e *Error) tableMissing(table string) bool {
-	return e.StatusCode == http.StatusBadRequest && strings.Contains(e.Inner, "Failed to resolve table") &&
-		strings.Contains(e.Inner, "named '"+table+"'")
+func tableMissing(e *Error, table string) bool {
+	return e.StatusCode == http.StatusBadRequest && strings.Contains(e.Message, "Failed to resolve table") &&
+		strings.Contains(e.Message, "named '"+table+"'")
 }
 
 // IsForbidden reports whether err is the service's refusal for lack of a role on the workspace
@@ -116,15 +89,11 @@ func IsThrottled(err error) bool { return hasStatus(err, http.StatusTooManyReque
 // IsNotFound reports whether err is an HTTP 404 answer, such as WorkspaceNotFoundError.
 func IsNotFound(err error) bool { return hasStatus(err, http.StatusNotFound) }
 
-// hasStatus reports whether err is an [*Error] with the status, or a request that ended without a
-// usable answer after one with the status.
+// hasStatus reports whether err is an answer of the query API with the status, or a request that
+// ended without a usable answer after one; the clients share one error type, so the service is checked.
 func hasStatus(err error, status int) bool {
 	var e *Error
-	if errors.As(err, &e) {
-		return e.StatusCode == status
-	}
-	var last *pipeline.ResponseError
-	return errors.As(err, &last) && last.Service == ServiceName && last.StatusCode == status
+	return errors.As(err, &e) && e.Service == ServiceName && e.StatusCode == status
 }
 
 // PartialError is what a 200 answer says about the part of a query that failed: the figures it came

@@ -8,7 +8,7 @@ import (
 )
 
 // Error is the error for an Azure Resource Manager answer whose status is not a success; the
-// Defender for Cloud Apps client returns the same type. errors.As reaches the
+// Defender for Cloud Apps and Log Analytics clients return the same type. errors.As reaches the
 // [*azcore.ResponseError] of the answer.
 type Error = pipeline.ResponseError
 

@@ -4,7 +4,7 @@
 // request ([Client.Send]), a policy that remembers the last HTTP answer across
 // retries, the two errors of a request (an answer with a status the operation
 // does not expect, [ResponseError], and no usable answer at all, [SendError])
-// with one classification of both for either service ([IsNotFound],
+// with one classification of both for every service ([IsNotFound],
 // [IsRefused] and the others), the quoting of an answer in an error
 // ([Snippet], [QuoteBody]), strict decoding of JSON answers, and the GUID rule
 // of the ids the services take ([GUIDPattern]). It speaks HTTP only: what to

@@ -72,10 +72,10 @@ func (c Client) responseError(op string, resp *http.Response) *ResponseError {
 	return e
 }
 
-// ResponseError is the error for an answer whose status is not one the operation expects. Both
-// service clients return it, so that the answers of either service are classified alike, by
-// [IsNotFound], [IsConflict], [IsUnauthorized], [IsThrottled] and [IsRefused]. errors.As also reaches
-// the [*azcore.ResponseError] of the same answer.
+// ResponseError is the error for an answer whose status is not one the operation expects. Every
+// service client returns it, so that the answers of every service are classified alike, by
+// [IsNotFound], [IsConflict], [IsUnauthorized], [IsThrottled] and [IsRefused]; Service tells them
+// apart. errors.As also reaches the [*azcore.ResponseError] of an answer that Send received.
 type ResponseError struct {
 	// Service names the service, for example "Defender for Cloud Apps".
 	Service string
