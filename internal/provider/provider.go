@@ -6,8 +6,9 @@
 // settings.go is the table of the provider's settings: each attribute with its description, its
 // environment variables, its default and its checks, from which the schema (and so the
 // documentation), the reading of the configuration and the environment, and the messages that name a
-// setting are made. config.go turns the settings into a credential and the service clients
-// (loganalytics_config.go builds the Log Analytics one). diagnostics.go turns the clients' errors into
+// setting are made. config.go turns the settings into a credential and the service clients, which
+// tenants.go builds and keeps per tenant and portal (loganalytics_config.go builds the Log Analytics
+// one). diagnostics.go turns the clients' errors into
 // diagnostics and adds what to do in Terraform: the attributes to check, the permissions, the import
 // instruction when the tenant is already integrated. The resource's schema and plan are in
 // sentinel_integration_resource.go; its CRUD methods in sentinel_integration_crud.go read the plan or

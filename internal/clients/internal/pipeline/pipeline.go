@@ -6,8 +6,9 @@
 // does not expect, [ResponseError], and no usable answer at all, [SendError])
 // with one classification of both for every service ([IsNotFound],
 // [IsRefused] and the others), the quoting of an answer in an error
-// ([Snippet], [QuoteBody]), strict decoding of JSON answers, and the GUID rule
-// of the ids the services take ([GUIDPattern]). It speaks HTTP only: what to
+// ([Snippet], [QuoteBody]), strict decoding of JSON answers, the rule of a
+// service's base URL ([ParseBaseURL]), and the GUID rule of the ids the
+// services take ([GUIDPattern]). It speaks HTTP only: what to
 // do about an error in Terraform is the provider's to say.
 package pipeline
 
