@@ -8,7 +8,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework-validators/setvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
-	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
@@ -101,7 +100,12 @@ var discoveryLogsAttrTypes = schema.NestedAttributeObject{Attributes: discoveryL
 // discoveryLogsObject is the discovery_logs value of enabled and streams (a set of stream ids, or null
 // for all streams).
 func discoveryLogsObject(enabled bool, streams types.Set) types.Object {
-	return types.ObjectValueMust(discoveryLogsAttrTypes, map[string]attr.Value{"enabled": types.BoolValue(enabled), "stream_ids": streams})
+	value, diags := types.ObjectValueFrom(context.Background(), discoveryLogsAttrTypes, discoveryLogsModel{Enabled: types.BoolValue(enabled), StreamIDs: streams})
+	if diags.HasError() {
+		// The model and the schema are declared together; like types.ObjectValueMust, a mismatch is a bug.
+		panic(fmt.Sprintf("discovery_logs: %v", diags))
+	}
+	return value
 }
 
 func (r *sentinelIntegrationResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
