@@ -136,31 +136,30 @@ func saveState(ctx context.Context, o reconcile.Observed, m *sentinelIntegration
 }
 
 // start reads the model with get (the plan's or the state's), bounds ctx by the operation's timeout
-// (timeout is the timeouts block's method of the operation, with its default), builds the engine and
-// reads what the model asks of both halves; the engine is nil when diags has an error. The caller
-// calls cancel.
+// (timeout is the timeouts block's method of the operation, with its default) and builds the engine;
+// the engine is nil when diags has an error. The caller calls cancel.
 func (r *sentinelIntegrationResource) start(ctx context.Context, get func(context.Context, any) diag.Diagnostics, m *sentinelIntegrationModel,
 	timeout func(timeouts.Value, context.Context, time.Duration) (time.Duration, diag.Diagnostics), def time.Duration, diags *diag.Diagnostics,
-) (_ context.Context, cancel context.CancelFunc, _ *reconcile.Engine, desired reconcile.Desired) {
+) (_ context.Context, cancel context.CancelFunc, _ *reconcile.Engine) {
 	if diags.Append(get(ctx, m)...); diags.HasError() {
-		return ctx, func() {}, nil, desired
+		return ctx, func() {}, nil
 	}
 	limit, d := timeout(m.Timeouts, ctx, def)
 	diags.Append(d...)
 	ctx, cancel = context.WithTimeout(ctx, limit)
 	e, d := r.engine(*m)
-	desired, dd := desiredFrom(ctx, *m)
-	if diags.Append(append(d, dd...)...); diags.HasError() {
-		return ctx, cancel, nil, desired
+	if diags.Append(d...); diags.HasError() {
+		return ctx, cancel, nil
 	}
-	return ctx, cancel, e, desired
+	return ctx, cancel, e
 }
 
 func (r *sentinelIntegrationResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
 	var plan sentinelIntegrationModel
-	ctx, cancel, e, d := r.start(ctx, req.Plan.Get, &plan, timeouts.Value.Create, defaultCreateTimeout, &resp.Diagnostics)
+	ctx, cancel, e := r.start(ctx, req.Plan.Get, &plan, timeouts.Value.Create, defaultCreateTimeout, &resp.Diagnostics)
 	defer cancel()
-	if e == nil {
+	d, diags := desiredFrom(ctx, plan)
+	if resp.Diagnostics.Append(diags...); e == nil || diags.HasError() {
 		return
 	}
 	// Only a create waits for Sentinel's onboarding, which may have been enabled moments ago.
@@ -186,7 +185,7 @@ func (r *sentinelIntegrationResource) Create(ctx context.Context, req resource.C
 
 func (r *sentinelIntegrationResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
 	var state sentinelIntegrationModel
-	ctx, cancel, e, _ := r.start(ctx, req.State.Get, &state, timeouts.Value.Read, defaultReadTimeout, &resp.Diagnostics)
+	ctx, cancel, e := r.start(ctx, req.State.Get, &state, timeouts.Value.Read, defaultReadTimeout, &resp.Diagnostics)
 	defer cancel()
 	if e == nil {
 		return
@@ -207,9 +206,10 @@ func (r *sentinelIntegrationResource) Read(ctx context.Context, req resource.Rea
 func (r *sentinelIntegrationResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
 	var plan, state sentinelIntegrationModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	ctx, cancel, e, d := r.start(ctx, req.Plan.Get, &plan, timeouts.Value.Update, defaultUpdateTimeout, &resp.Diagnostics)
+	ctx, cancel, e := r.start(ctx, req.Plan.Get, &plan, timeouts.Value.Update, defaultUpdateTimeout, &resp.Diagnostics)
 	defer cancel()
-	if e == nil {
+	d, diags := desiredFrom(ctx, plan)
+	if resp.Diagnostics.Append(diags...); e == nil || diags.HasError() {
 		return
 	}
 	// Only a changed stream filter needs the tenant's streams listed again: Cloud Apps allows few
@@ -244,7 +244,7 @@ func (r *sentinelIntegrationResource) Update(ctx context.Context, req resource.U
 
 func (r *sentinelIntegrationResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
 	var state sentinelIntegrationModel
-	ctx, cancel, e, _ := r.start(ctx, req.State.Get, &state, timeouts.Value.Delete, defaultDeleteTimeout, &resp.Diagnostics)
+	ctx, cancel, e := r.start(ctx, req.State.Get, &state, timeouts.Value.Delete, defaultDeleteTimeout, &resp.Diagnostics)
 	defer cancel()
 	if e == nil {
 		return
