@@ -34,6 +34,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -248,22 +249,11 @@ func decodePage[T any](op string, resp *http.Response, noun string, fields ...st
 		if err := json.Unmarshal(doc, &envelope); err != nil {
 			return nil, false, fmt.Errorf("%s: the HTTP %d answer is malformed JSON: %w", op, resp.StatusCode, err)
 		}
-		list = nil
-		for _, field := range fields {
-			if raw := envelope[field]; list == nil && raw != nil && string(raw) != "null" {
-				list = raw
-			}
+		i := slices.IndexFunc(fields, func(field string) bool { return envelope[field] != nil && string(envelope[field]) != "null" })
+		if i < 0 {
+			return nil, false, fmt.Errorf("%s: the HTTP %d answer holds no %s list: it is a JSON object without a list in %q, and not an array", op, resp.StatusCode, noun, fields)
 		}
-		if list == nil {
-			alternatives := make([]string, len(fields))
-			for i, field := range fields {
-				alternatives[i] = "a " + strconv.Quote(field)
-				if strings.ContainsRune("aeiou", rune(field[0])) {
-					alternatives[i] = "an " + strconv.Quote(field)
-				}
-			}
-			return nil, false, fmt.Errorf("%s: the HTTP %d answer holds no %s list: it is a JSON object with neither %s list, and not an array", op, resp.StatusCode, noun, strings.Join(alternatives, " nor "))
-		}
+		list = envelope[fields[i]]
 		if raw, ok := envelope["hasNext"]; ok && json.Unmarshal(raw, &hasNext) != nil {
 			return nil, false, fmt.Errorf("%s: the HTTP %d answer's \"hasNext\" is %s, not true or false", op, resp.StatusCode, pipeline.Snippet(raw, 40))
 		}

@@ -217,7 +217,7 @@ func TestListStreamsRejectsUnknownShapes(t *testing.T) {
 		body        string
 		wantText    string
 	}{
-		{name: "object without list", contentType: "application/json", body: `{"items":[]}`, wantText: `neither a "streams" nor a "data" list`},
+		{name: "object without list", contentType: "application/json", body: `{"items":[]}`, wantText: `without a list in ["streams" "data"]`},
 		// A null list is no list (as for the agents), and field names match exactly.
 		{name: "null list", contentType: "application/json", body: `{"streams":null}`, wantText: `holds no stream list`},
 		{name: "field name in other case", contentType: "application/json", body: `{"Streams":[]}`, wantText: `holds no stream list`},
@@ -286,7 +286,7 @@ func TestListAgentsRejectsBadPages(t *testing.T) {
 		wantText string
 	}{
 		{name: "no data", body: `{"total":0,"hasNext":false}`, wantText: `holds no agent list`},
-		{name: "null data", body: `{"total":0,"hasNext":false,"data":null}`, wantText: `neither a "data" nor an "agents" list`},
+		{name: "null data", body: `{"total":0,"hasNext":false,"data":null}`, wantText: `without a list in ["data" "agents"]`},
 		{name: "field name in other case", body: `{"Data":[]}`, wantText: `holds no agent list`},
 		{name: "hasNext not a boolean", body: `{"agents":[],"hasNext":"yes"}`, wantText: `"hasNext" is "yes", not true or false`},
 		{name: "list of non-objects", body: `{"data":[1]}`, wantText: `does not hold a valid list of agents`},
