@@ -12,7 +12,7 @@ import (
 // for all of them (Error.Service tells them apart).
 type Error = pipeline.ResponseError
 
-// The classification of the errors of both service clients, by the answer's status; see the
+// The classification of the errors of every service client, by the answer's status; see the
 // functions of the same names in the pipeline package.
 var (
 	IsNotFound     = pipeline.IsNotFound

@@ -110,7 +110,7 @@ func NewClient(opts Options) (*Client, error) {
 // checkEndpoint checks the endpoint, the base URL of the query API, and returns it without a trailing
 // slash.
 func checkEndpoint(raw string) (string, error) {
-	const expected = "expected the Log Analytics query endpoint of the cloud, such as https://api.loganalytics.io"
+	const expected = "give the Log Analytics query endpoint of the cloud, such as https://api.loganalytics.io"
 	if strings.TrimSpace(raw) == "" {
 		return "", fmt.Errorf("creating the Log Analytics client: the endpoint is empty; %s", expected)
 	}

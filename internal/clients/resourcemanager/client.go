@@ -6,9 +6,9 @@
 // audience come from the cloud configuration, and retries (408, 429 and 5xx,
 // honouring Retry-After and retry-after-ms), bearer tokens and telemetry come
 // from the SDK. Every answer that is not a success becomes an [*Error], the
-// error type that both service clients share through their pipeline package,
+// error type that every service client shares through their pipeline package,
 // classified by [IsNotFound] (and the other functions of the cloudapps
-// package, which hold for both). Errors say what the service
+// package, which hold for every client). Errors say what the service
 // answered and never name Terraform attributes; the provider adds what to do.
 // The ids of workspaces and data connectors, and their rules, are
 // [ParseWorkspaceID], [ParseDataConnectorID] and [ValidateConnectorName].
@@ -169,9 +169,6 @@ func (c *Client) get(ctx context.Context, op string, id resourceID, subpath, api
 // full body made of dc's Kind and Properties; no etag is sent.
 func (c *Client) PutDataConnector(ctx context.Context, id DataConnectorID, dc DataConnector) (*DataConnector, error) {
 	const op = "creating or updating data connector"
-	if err := id.validate(); err != nil {
-		return nil, fmt.Errorf("%s: %w", op, err)
-	}
 	if dc.Kind == "" {
 		return nil, fmt.Errorf("%s %s: the connector has no kind; set Kind, for example to %q", op, id, KindCloudAppSecurity)
 	}

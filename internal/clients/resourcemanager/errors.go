@@ -12,7 +12,7 @@ import (
 // [*azcore.ResponseError] of the answer.
 type Error = pipeline.ResponseError
 
-// IsNotFound classifies the errors of both service clients by the answer's status, as the functions
+// IsNotFound classifies the errors of every service client by the answer's status, as the functions
 // of the cloudapps package do; see the function of the same name in the pipeline package.
 var IsNotFound = pipeline.IsNotFound
 
