@@ -142,7 +142,8 @@ func (c *Clients) clientsFor(tenantID, portalURL string) *builtClients {
 		// The provider's own tenant, however the resource spells it ("" or its id, in any case).
 		tenantID = c.TenantID
 	}
-	key := clientsKey(tenantID, cmp.Or(portalURL, t.portalURL))
+	portalURL = cmp.Or(portalURL, t.portalURL)
+	key := clientsKey(tenantID, portalURL)
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if b := t.built[key]; b != nil {

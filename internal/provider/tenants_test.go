@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 )
 
@@ -113,5 +114,37 @@ func TestUnitForTenantKeepsOneClientPerTenantAndPortal(t *testing.T) {
 	}
 	if n := len(c.tenants.built); n != 1 {
 		t.Errorf("%d cache entries, want 1", n)
+	}
+}
+
+// TestUnitConfigureKeepsTheProvidersClientsAsTheCacheEntryOfItsTenant: the clients that Configure builds
+// for the provider's own tenant and portal are the ones that objects naming that tenant and portal get,
+// however they spell them, so no second Cloud Apps client (and request limiter entry) is built for them.
+func TestUnitConfigureKeepsTheProvidersClientsAsTheCacheEntryOfItsTenant(t *testing.T) {
+	const own, portal = "d7bca20e-e2a1-40ba-952e-c61e79d572ac", "https://contoso.eu2.portal.cloudappsecurity.com"
+	for i := range settings {
+		for _, env := range settings[i].envs {
+			t.Setenv(env, "")
+		}
+	}
+	config := testConfig(t, map[string]tftypes.Value{
+		"tenant_id":  tftypes.NewValue(tftypes.String, own),
+		"portal_url": tftypes.NewValue(tftypes.String, portal),
+		"api_token":  tftypes.NewValue(tftypes.String, strings.Repeat("a", 64)),
+	})
+	resp := &provider.ConfigureResponse{}
+	New("test")().Configure(context.Background(), provider.ConfigureRequest{Config: config}, resp)
+	clients, ok := resp.ResourceData.(*Clients)
+	if resp.Diagnostics.HasError() || !ok || clients.own.ca == nil {
+		t.Fatalf("Configure: %v, clients %+v", resp.Diagnostics, clients)
+	}
+	for _, spelling := range [][2]string{{"", ""}, {own, portal}, {strings.ToUpper(own), portal + "/"}, {"", strings.ToUpper(portal)}} {
+		ca, err := clients.CloudAppsForTenant(spelling[0], spelling[1])
+		if err != nil || ca != clients.own.ca {
+			t.Errorf("CloudAppsForTenant(%q, %q) = %p, %v; want the provider's own client %p", spelling[0], spelling[1], ca, err, clients.own.ca)
+		}
+	}
+	if n := len(clients.tenants.built); n != 1 {
+		t.Errorf("%d cache entries, want the provider's own only", n)
 	}
 }
